@@ -1,0 +1,89 @@
+/**
+ * The master pod: `spark-class …Master` bound to the pod IP. Workers and drivers reach it
+ * through the `<name>` Service; Spark 4's RPC routes by endpoint name, so the Service name
+ * need not match the address the master advertises.
+ */
+import type { DesiredObject, KubeObject } from "../metacontroller/protocol.js";
+import { isPodFinished, isPodReady, isTerminating, podStuckReason } from "../kube/observed.js";
+import { LABEL_TEMPLATE_HASH, MASTER_PORT, MASTER_UI_PORT, masterPodName } from "./names.js";
+import {
+  httpProbe,
+  podFromTemplate,
+  podTemplate,
+  POD_IP_ENV,
+  scrapeAnnotations,
+  SPARK_CLASS,
+  type ClusterContext,
+  type PodTemplate,
+} from "./pod-template.js";
+import type { MasterSizing } from "./resources.js";
+import { SPARK_CONF_DIR, SPARK_DEFAULTS_PATH } from "./spark-conf.js";
+
+export function masterTemplate(context: ClusterContext, sizing: MasterSizing): PodTemplate {
+  return podTemplate(context, {
+    component: "master",
+    args: [
+      SPARK_CLASS,
+      "org.apache.spark.deploy.master.Master",
+      // Never the Service name: it resolves to a virtual IP the master cannot bind.
+      "--host",
+      "$(POD_IP)",
+      "--port",
+      String(MASTER_PORT),
+      "--webui-port",
+      String(MASTER_UI_PORT),
+      "--properties-file",
+      SPARK_DEFAULTS_PATH,
+    ],
+    env: [
+      POD_IP_ENV,
+      { name: "SPARK_CONF_DIR", value: SPARK_CONF_DIR },
+      { name: "SPARK_DAEMON_MEMORY", value: `${sizing.heapMiB}m` },
+    ],
+    ports: [
+      { name: "spark", containerPort: MASTER_PORT, protocol: "TCP" },
+      { name: "http", containerPort: MASTER_UI_PORT, protocol: "TCP" },
+    ],
+    resources: sizing.resources,
+    readinessProbe: httpProbe(MASTER_UI_PORT, { periodSeconds: 10, failureThreshold: 3 }),
+    livenessProbe: httpProbe(MASTER_UI_PORT, { periodSeconds: 20, failureThreshold: 3 }),
+    // The JVM needs a while to start on a small CPU; give it up to 5 minutes before liveness counts.
+    startupProbe: httpProbe(MASTER_UI_PORT, { periodSeconds: 5, failureThreshold: 60 }),
+    volumes: [],
+    volumeMounts: [],
+    annotations: scrapeAnnotations(context.spec, MASTER_UI_PORT, "/metrics/master/prometheus"),
+  });
+}
+
+export interface MasterPlan {
+  readonly children: DesiredObject[];
+  readonly ready: boolean;
+  /** The master is missing, being replaced or starting: there is work in progress. */
+  readonly settling: boolean;
+  readonly stuck: string[];
+}
+
+/**
+ * One master, always on the current template: a stale master is replaced at once (workers
+ * reconnect through the Service), a failed or evicted one is deleted and recreated.
+ */
+export function planMaster(cluster: string, template: PodTemplate, observed: readonly KubeObject[]): MasterPlan {
+  const name = masterPodName(cluster, template.hash);
+  const live = observed.filter((pod) => !isTerminating(pod));
+  const current = live.find((pod) => pod.metadata.labels?.[LABEL_TEMPLATE_HASH] === template.hash && !isPodFinished(pod));
+  const desired = podFromTemplate(template, name);
+  if (current !== undefined) {
+    const ready = isPodReady(current);
+    const stuck = podStuckReason(current);
+    const others = observed.length > 1;
+    return {
+      children: [desired],
+      ready,
+      settling: !ready || others,
+      stuck: stuck === undefined ? [] : [`pod ${current.metadata.name}: ${stuck}`],
+    };
+  }
+  // A finished pod that holds the name must be deleted before its successor can be created.
+  const nameTaken = observed.some((pod) => pod.metadata.name === name);
+  return { children: nameTaken ? [] : [desired], ready: false, settling: true, stuck: [] };
+}

@@ -1,0 +1,139 @@
+/**
+ * The SparkCluster's status, from observed children only. Same observations and same previous
+ * status give the same bytes: timestamps move only when a condition's status changes.
+ */
+import { settleConditions, type ConditionDraft } from "../kube/conditions.js";
+import { masterUIURL, masterURL, selectorLabels, selectorString } from "./names.js";
+import type { Phase, SparkClusterStatus } from "./schema.js";
+import type { MasterPlan } from "./master-pod.js";
+import type { WorkerActivity, WorkerPlan } from "./worker-pods.js";
+
+export interface StatusContext {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly generation: number | undefined;
+  readonly previousStatus: unknown;
+  readonly now: Date;
+}
+
+function addresses(context: StatusContext, webUI: boolean) {
+  return {
+    masterURL: masterURL(context.cluster, context.namespace),
+    ...(webUI ? { masterUIURL: masterUIURL(context.cluster, context.namespace) } : {}),
+  };
+}
+
+function scale(context: StatusContext, replicas: number) {
+  return { replicas, selector: selectorString(selectorLabels(context.cluster, "worker")) };
+}
+
+const ACTIVITY_MESSAGES: Readonly<Record<WorkerActivity, string>> = {
+  ReplacingFailed: "replacing failed or evicted workers",
+  RollingUpdate: "replacing workers on an old template one at a time",
+  Creating: "creating workers",
+  ScalingDown: "removing workers above spec.worker.instances",
+  Starting: "waiting for workers to become ready",
+};
+const ACTIVITY_ORDER: readonly WorkerActivity[] = ["ReplacingFailed", "RollingUpdate", "Creating", "ScalingDown", "Starting"];
+
+export interface ClusterObservation {
+  readonly desiredWorkers: number;
+  readonly webUI: boolean;
+  readonly master: MasterPlan;
+  readonly workers: WorkerPlan;
+  readonly unsupportedFields: readonly string[];
+}
+
+export function clusterStatus(context: StatusContext, observation: ClusterObservation): SparkClusterStatus {
+  const { master, workers, desiredWorkers } = observation;
+  const stuck = [...master.stuck, ...workers.stuck];
+  const workersReady = workers.ready >= desiredWorkers;
+  const ready = master.ready && workersReady;
+  const activities = ACTIVITY_ORDER.filter((activity) => workers.activities.has(activity));
+  const reconciling = master.settling || activities.length > 0;
+  const phase: Phase =
+    stuck.length > 0 ? "Stalled" : !master.ready ? "Pending" : reconciling || !workersReady ? "Updating" : "Running";
+
+  const workerCount = `${workers.ready}/${desiredWorkers} workers ready`;
+  const drafts: ConditionDraft[] = [
+    ready
+      ? { type: "Ready", status: "True", reason: "ClusterReady", message: `master ready, ${workerCount}` }
+      : {
+          type: "Ready",
+          status: "False",
+          reason: master.ready ? "WorkersNotReady" : "MasterNotReady",
+          message: master.ready ? workerCount : `master not ready, ${workerCount}`,
+        },
+    reconciling
+      ? {
+          type: "Reconciling",
+          status: "True",
+          reason: master.settling ? "MasterStarting" : (activities[0] ?? "Starting"),
+          message: [master.settling ? "starting the master" : undefined, ...activities.map((a) => ACTIVITY_MESSAGES[a])]
+            .filter((part) => part !== undefined)
+            .join("; "),
+        }
+      : { type: "Reconciling", status: "False", reason: "UpToDate", message: "all pods are on the current template" },
+    stuck.length > 0
+      ? { type: "Stalled", status: "True", reason: "PodStuck", message: stuck.slice(0, 5).join("; ") }
+      : { type: "Stalled", status: "False", reason: "Progressing", message: "no pod is stuck" },
+  ];
+  if (observation.unsupportedFields.length > 0) {
+    const fields = observation.unsupportedFields.map((field) => `spec.${field}`).join(", ");
+    drafts.push({
+      type: "UnsupportedFields",
+      status: "True",
+      reason: "NotImplemented",
+      message: `${fields}: accepted for compatibility but not implemented yet; no effect`,
+    });
+  }
+  return {
+    phase,
+    ...addresses(context, observation.webUI),
+    masterReady: master.ready,
+    workers: { desired: desiredWorkers, ready: workers.ready, upToDate: workers.upToDate },
+    ...scale(context, workers.replicas),
+    conditions: settleConditions(drafts, context.previousStatus, context.now, context.generation),
+  };
+}
+
+export interface InvalidObservation {
+  readonly errors: readonly string[];
+  readonly masterReady: boolean;
+  readonly readyWorkers: number;
+  readonly workerPods: number;
+  /** Whether the UI Service exists, to keep reporting its URL. */
+  readonly webUI: boolean;
+}
+
+function previousWorkers(previousStatus: unknown): { desired?: unknown; upToDate?: unknown } {
+  if (typeof previousStatus !== "object" || previousStatus === null) return {};
+  const workers = (previousStatus as { workers?: unknown }).workers;
+  return typeof workers === "object" && workers !== null ? workers : {};
+}
+
+/** A rejected spec: the pods are kept as they are, and the status says why nothing changes. */
+export function invalidStatus(context: StatusContext, observation: InvalidObservation): SparkClusterStatus {
+  const message = observation.errors.join("; ");
+  const before = previousWorkers(context.previousStatus);
+  const desired = typeof before.desired === "number" ? before.desired : observation.workerPods;
+  const upToDate = typeof before.upToDate === "number" ? before.upToDate : 0;
+  const drafts: ConditionDraft[] = [
+    { type: "Ready", status: "False", reason: "InvalidSpec", message },
+    {
+      type: "Reconciling",
+      status: "False",
+      reason: "InvalidSpec",
+      message: "existing pods are kept unchanged until the spec is fixed",
+    },
+    { type: "Stalled", status: "True", reason: "InvalidSpec", message },
+  ];
+  return {
+    phase: "Invalid",
+    ...addresses(context, observation.webUI),
+    masterReady: observation.masterReady,
+    workers: { desired, ready: observation.readyWorkers, upToDate },
+    ...scale(context, observation.workerPods),
+    conditions: settleConditions(drafts, context.previousStatus, context.now, context.generation),
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * SparkCluster sync: parent + observed children + now → desired children + status.
+ * Pure: no I/O, no clock, no environment.
+ */
+import type { SyncResult } from "../metacontroller/controller.js";
+import { observedOfType, type DesiredObject, type KubeObject, type SyncRequest } from "../metacontroller/protocol.js";
+import { isPodReady, isTerminating, keepObserved } from "../kube/observed.js";
+import { planMaster, masterTemplate } from "./master-pod.js";
+import {
+  clusterNameProblem,
+  configMapName,
+  defaultUserConfigMapName,
+  LABEL_COMPONENT,
+  uiServiceName,
+  type Component,
+} from "./names.js";
+import { masterSizing, workerSizing } from "./resources.js";
+import { parseSpec, UNSUPPORTED_FIELDS, type SparkClusterSpec } from "./schema.js";
+import { clusterServices } from "./services.js";
+import { findUserConfigMap, sparkConf } from "./spark-conf.js";
+import { clusterStatus, invalidStatus, type StatusContext } from "./status.js";
+import { planWorkers, workerTemplate } from "./worker-pods.js";
+
+/** The child types this controller owns, as declared in composite-controllers/sparkcluster.yaml. */
+export const CHILD_TYPES = [
+  { apiVersion: "v1", kind: "Pod" },
+  { apiVersion: "v1", kind: "Service" },
+  { apiVersion: "v1", kind: "ConfigMap" },
+] as const;
+
+function podsOf(pods: readonly KubeObject[], component: Component): KubeObject[] {
+  return pods.filter((pod) => pod.metadata.labels?.[LABEL_COMPONENT] === component);
+}
+
+/** The ConfigMap whose files users want in Spark's conf directory (radanalytics semantics). */
+export function userConfigMapName(cluster: string, rawSpec: unknown): string {
+  const named =
+    typeof rawSpec === "object" && rawSpec !== null
+      ? (rawSpec as { sparkConfigurationMap?: unknown }).sparkConfigurationMap
+      : undefined;
+  return typeof named === "string" && named.length > 0 ? named : defaultUserConfigMapName(cluster);
+}
+
+export function syncSparkCluster(request: SyncRequest, now: Date): SyncResult {
+  const { parent } = request;
+  const cluster = parent.metadata.name;
+  const context: StatusContext = {
+    cluster,
+    namespace: parent.metadata.namespace ?? "default",
+    generation: parent.metadata.generation,
+    previousStatus: (parent as { status?: unknown }).status,
+    now,
+  };
+  const pods = observedOfType(request.children, "v1", "Pod");
+
+  const errors: string[] = [];
+  const nameProblem = clusterNameProblem(cluster);
+  if (nameProblem !== undefined) errors.push(nameProblem);
+  const parsed = parseSpec((parent as { spec?: unknown }).spec);
+  if (!parsed.ok) errors.push(...parsed.errors);
+  const spec: SparkClusterSpec | undefined = parsed.ok ? parsed.spec : undefined;
+  const masterSize = spec === undefined ? undefined : masterSizing(spec.master, errors);
+  const workerSize = spec === undefined ? undefined : workerSizing(spec.worker, errors);
+
+  if (errors.length > 0 || spec === undefined || masterSize === undefined || workerSize === undefined) {
+    return rejectSpec(request, context, errors, pods);
+  }
+
+  const related = observedOfType(request.related, "v1", "ConfigMap");
+  const conf = sparkConf(cluster, spec, findUserConfigMap(related, userConfigMapName(cluster, spec)));
+  const clusterContext = { cluster, spec, configMapName: configMapName(cluster), configHash: conf.hash };
+  const master = planMaster(cluster, masterTemplate(clusterContext, masterSize), podsOf(pods, "master"));
+  const workers = planWorkers(
+    cluster,
+    spec.worker.instances,
+    workerTemplate(clusterContext, workerSize),
+    podsOf(pods, "worker"),
+  );
+
+  const children: DesiredObject[] = [
+    conf.configMap,
+    ...clusterServices(cluster, spec),
+    ...master.children,
+    ...workers.children,
+  ];
+  const status = clusterStatus(context, {
+    desiredWorkers: spec.worker.instances,
+    webUI: spec.sparkWebUI,
+    master,
+    workers,
+    unsupportedFields: UNSUPPORTED_FIELDS.filter((field) => spec[field] !== undefined),
+  });
+  return { response: { status, children }, outcome: "ok" };
+}
+
+/**
+ * Metacontroller deletes every observed child a 200 answer leaves out, so a spec we cannot act
+ * on keeps every child exactly as it is and explains itself in the status.
+ */
+function rejectSpec(
+  request: SyncRequest,
+  context: StatusContext,
+  errors: readonly string[],
+  pods: readonly KubeObject[],
+): SyncResult {
+  const children = CHILD_TYPES.flatMap(({ apiVersion, kind }) =>
+    observedOfType(request.children, apiVersion, kind).map(keepObserved),
+  );
+  const livePods = pods.filter((pod) => !isTerminating(pod));
+  const workers = podsOf(livePods, "worker");
+  const services = observedOfType(request.children, "v1", "Service");
+  const status = invalidStatus(context, {
+    errors,
+    masterReady: podsOf(livePods, "master").some(isPodReady),
+    readyWorkers: workers.filter(isPodReady).length,
+    workerPods: workers.length,
+    webUI: services.some((service) => service.metadata.name === uiServiceName(context.cluster)),
+  });
+  return { response: { status, children }, outcome: "invalid_spec" };
+}

@@ -1,0 +1,161 @@
+/**
+ * Worker pods: one per slot 0…instances−1, named `<cluster>-worker-<slot>-<template hash>`.
+ *
+ * - Scale up fills empty slots; scale down leaves out the slots ≥ instances, so the highest
+ *   slots go first.
+ * - A failed or evicted worker is replaced by a fresh pod in the same slot.
+ * - A template change replaces workers one at a time, highest slot first, and only while every
+ *   other slot has a Ready worker: running applications keep their executors on the rest.
+ */
+import type { DesiredObject, KubeObject } from "../metacontroller/protocol.js";
+import { isPodFinished, isPodReady, isTerminating, keepObserved, podStuckReason } from "../kube/observed.js";
+import {
+  LABEL_TEMPLATE_HASH,
+  LABEL_WORKER_ORDINAL,
+  masterServiceName,
+  MASTER_PORT,
+  WORKER_UI_PORT,
+  workerPodName,
+} from "./names.js";
+import {
+  httpProbe,
+  podFromTemplate,
+  podTemplate,
+  POD_IP_ENV,
+  scrapeAnnotations,
+  SPARK_CLASS,
+  type ClusterContext,
+  type PodTemplate,
+} from "./pod-template.js";
+import { WORKER_DAEMON_HEAP_MIB, type WorkerSizing } from "./resources.js";
+import { SPARK_CONF_DIR, SPARK_DEFAULTS_PATH } from "./spark-conf.js";
+
+/** Executor directories and logs; an emptyDir, so it goes with the pod. */
+const WORKER_DIR = "/opt/spark/work";
+
+export function workerTemplate(context: ClusterContext, sizing: WorkerSizing): PodTemplate {
+  return podTemplate(context, {
+    component: "worker",
+    args: [
+      SPARK_CLASS,
+      "org.apache.spark.deploy.worker.Worker",
+      `spark://${masterServiceName(context.cluster)}:${MASTER_PORT}`,
+      // Executors advertise the worker's host: it must be an address other pods can reach.
+      "--host",
+      "$(POD_IP)",
+      // Explicit: Spark's defaults come from the node's CPUs and memory, not the container's.
+      "--cores",
+      String(sizing.cores),
+      "--memory",
+      `${sizing.executorMemoryMiB}m`,
+      "--webui-port",
+      String(WORKER_UI_PORT),
+      "--work-dir",
+      WORKER_DIR,
+      "--properties-file",
+      SPARK_DEFAULTS_PATH,
+    ],
+    env: [
+      POD_IP_ENV,
+      { name: "SPARK_CONF_DIR", value: SPARK_CONF_DIR },
+      { name: "SPARK_DAEMON_MEMORY", value: `${WORKER_DAEMON_HEAP_MIB}m` },
+    ],
+    ports: [{ name: "http", containerPort: WORKER_UI_PORT, protocol: "TCP" }],
+    resources: sizing.resources,
+    readinessProbe: httpProbe(WORKER_UI_PORT, { periodSeconds: 10, failureThreshold: 3 }),
+    livenessProbe: httpProbe(WORKER_UI_PORT, { periodSeconds: 20, failureThreshold: 3 }),
+    startupProbe: httpProbe(WORKER_UI_PORT, { periodSeconds: 5, failureThreshold: 60 }),
+    volumes: [{ name: "spark-work", emptyDir: {} }],
+    volumeMounts: [{ name: "spark-work", mountPath: WORKER_DIR }],
+    annotations: scrapeAnnotations(context.spec, WORKER_UI_PORT, "/metrics/prometheus"),
+  });
+}
+
+export type WorkerActivity = "Creating" | "Starting" | "ReplacingFailed" | "RollingUpdate" | "ScalingDown";
+
+export interface WorkerPlan {
+  readonly children: DesiredObject[];
+  /** Ready workers in the desired slots. */
+  readonly ready: number;
+  /** Workers in the desired slots on the current template. */
+  readonly upToDate: number;
+  /** Worker pods that exist and are not being deleted (the scale subresource's replicas). */
+  readonly replicas: number;
+  readonly activities: ReadonlySet<WorkerActivity>;
+  readonly stuck: string[];
+}
+
+function slotOf(pod: KubeObject): number | undefined {
+  const text = pod.metadata.labels?.[LABEL_WORKER_ORDINAL];
+  if (text === undefined || !/^\d+$/.test(text)) return undefined;
+  return Number(text);
+}
+
+export function planWorkers(
+  cluster: string,
+  instances: number,
+  template: PodTemplate,
+  observed: readonly KubeObject[],
+): WorkerPlan {
+  const render = (slot: number): DesiredObject =>
+    podFromTemplate(template, workerPodName(cluster, slot, template.hash), { [LABEL_WORKER_ORDINAL]: String(slot) });
+  const live = observed.filter((pod) => !isTerminating(pod));
+  const podsBySlot = new Map<number, KubeObject[]>();
+  for (const pod of live) {
+    const slot = slotOf(pod);
+    if (slot === undefined) continue; // not a pod of ours: left out, so it is deleted
+    podsBySlot.set(slot, [...(podsBySlot.get(slot) ?? []), pod]);
+  }
+
+  const activities = new Set<WorkerActivity>();
+  const chosen: (DesiredObject | undefined)[] = [];
+  const standing: (KubeObject | undefined)[] = [];
+  const outdatedSlots: number[] = [];
+  let ready = 0;
+  let upToDate = 0;
+  for (let slot = 0; slot < instances; slot += 1) {
+    const pods = podsBySlot.get(slot) ?? [];
+    const usable = pods.filter((pod) => !isPodFinished(pod));
+    const current = usable.find((pod) => pod.metadata.labels?.[LABEL_TEMPLATE_HASH] === template.hash);
+    const stale = usable.find((pod) => pod !== current);
+    const pod = current ?? stale;
+    standing.push(pod);
+    if (pod !== undefined) {
+      if (isPodReady(pod)) ready += 1;
+      else activities.add("Starting");
+    }
+    if (current !== undefined) {
+      upToDate += 1;
+      chosen.push(render(slot));
+    } else if (stale !== undefined) {
+      outdatedSlots.push(slot);
+      chosen.push(keepObserved(stale));
+    } else {
+      activities.add(pods.length > 0 ? "ReplacingFailed" : "Creating");
+      // A finished pod holding the new name must be gone before the name can be reused.
+      const name = workerPodName(cluster, slot, template.hash);
+      chosen.push(pods.some((p) => p.metadata.name === name) ? undefined : render(slot));
+    }
+  }
+
+  if (outdatedSlots.length > 0) {
+    activities.add("RollingUpdate");
+    const slot = Math.max(...outdatedSlots);
+    const othersReady = standing.every((pod, other) => other === slot || (pod !== undefined && isPodReady(pod)));
+    if (othersReady) chosen[slot] = render(slot);
+  }
+  if (live.some((pod) => (slotOf(pod) ?? instances) >= instances)) activities.add("ScalingDown");
+
+  const stuck = standing.flatMap((pod) => {
+    const reason = pod === undefined ? undefined : podStuckReason(pod);
+    return reason === undefined || pod === undefined ? [] : [`pod ${pod.metadata.name}: ${reason}`];
+  });
+  return {
+    children: chosen.filter((child): child is DesiredObject => child !== undefined),
+    ready,
+    upToDate,
+    replicas: live.length,
+    activities,
+    stuck,
+  };
+}
