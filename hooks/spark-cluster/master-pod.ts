@@ -58,8 +58,8 @@ export function masterTemplate(context: ClusterContext, sizing: MasterSizing): P
 export interface MasterPlan {
   readonly children: DesiredObject[];
   readonly ready: boolean;
-  /** The master is missing, being replaced or starting: there is work in progress. */
-  readonly settling: boolean;
+  /** Work in progress on the master, if any. */
+  readonly activity: "Creating" | "Replacing" | "Starting" | undefined;
   readonly stuck: string[];
 }
 
@@ -69,21 +69,20 @@ export interface MasterPlan {
  */
 export function planMaster(cluster: string, template: PodTemplate, observed: readonly KubeObject[]): MasterPlan {
   const name = masterPodName(cluster, template.hash);
-  const live = observed.filter((pod) => !isTerminating(pod));
-  const current = live.find((pod) => pod.metadata.labels?.[LABEL_TEMPLATE_HASH] === template.hash && !isPodFinished(pod));
-  const desired = podFromTemplate(template, name);
+  const live = observed.filter((pod) => !isTerminating(pod) && !isPodFinished(pod));
+  const current = live.find((pod) => pod.metadata.labels?.[LABEL_TEMPLATE_HASH] === template.hash);
+  // Status reports what runs: a stale master still serves until it is replaced.
+  const ready = live.some(isPodReady);
+  const stuck = live.flatMap((pod) => {
+    const reason = podStuckReason(pod);
+    return reason === undefined ? [] : [`pod ${pod.metadata.name}: ${reason}`];
+  });
   if (current !== undefined) {
-    const ready = isPodReady(current);
-    const stuck = podStuckReason(current);
-    const others = observed.length > 1;
-    return {
-      children: [desired],
-      ready,
-      settling: !ready || others,
-      stuck: stuck === undefined ? [] : [`pod ${current.metadata.name}: ${stuck}`],
-    };
+    const activity = observed.length > 1 ? "Replacing" : isPodReady(current) ? undefined : "Starting";
+    return { children: [podFromTemplate(template, name)], ready, activity, stuck };
   }
   // A finished pod that holds the name must be deleted before its successor can be created.
   const nameTaken = observed.some((pod) => pod.metadata.name === name);
-  return { children: nameTaken ? [] : [desired], ready: false, settling: true, stuck: [] };
+  const activity = observed.length > 0 ? "Replacing" : "Creating";
+  return { children: nameTaken ? [] : [podFromTemplate(template, name)], ready, activity, stuck };
 }

@@ -34,6 +34,11 @@ const ACTIVITY_MESSAGES: Readonly<Record<WorkerActivity, string>> = {
   ScalingDown: "removing workers above spec.worker.instances",
   Starting: "waiting for workers to become ready",
 };
+const MASTER_MESSAGES: Readonly<Record<NonNullable<MasterPlan["activity"]>, string>> = {
+  Creating: "creating the master",
+  Replacing: "replacing the master with one on the current template",
+  Starting: "waiting for the master to become ready",
+};
 const ACTIVITY_ORDER: readonly WorkerActivity[] = ["ReplacingFailed", "RollingUpdate", "Creating", "ScalingDown", "Starting"];
 
 export interface ClusterObservation {
@@ -50,7 +55,7 @@ export function clusterStatus(context: StatusContext, observation: ClusterObserv
   const workersReady = workers.ready >= desiredWorkers;
   const ready = master.ready && workersReady;
   const activities = ACTIVITY_ORDER.filter((activity) => workers.activities.has(activity));
-  const reconciling = master.settling || activities.length > 0;
+  const reconciling = master.activity !== undefined || activities.length > 0;
   const phase: Phase =
     stuck.length > 0 ? "Stalled" : !master.ready ? "Pending" : reconciling || !workersReady ? "Updating" : "Running";
 
@@ -68,8 +73,11 @@ export function clusterStatus(context: StatusContext, observation: ClusterObserv
       ? {
           type: "Reconciling",
           status: "True",
-          reason: master.settling ? "MasterStarting" : (activities[0] ?? "Starting"),
-          message: [master.settling ? "starting the master" : undefined, ...activities.map((a) => ACTIVITY_MESSAGES[a])]
+          reason: master.activity === undefined ? (activities[0] ?? "Starting") : `Master${master.activity}`,
+          message: [
+            master.activity === undefined ? undefined : MASTER_MESSAGES[master.activity],
+            ...activities.map((a) => ACTIVITY_MESSAGES[a]),
+          ]
             .filter((part) => part !== undefined)
             .join("; "),
         }

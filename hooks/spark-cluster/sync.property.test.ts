@@ -1,0 +1,167 @@
+/**
+ * Invariants of SparkCluster sync over generated clusters and observed worlds.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ConfigMap, Pod, Service } from "kubernetes-models/v1";
+import { isDns1123Label } from "../kube/names.js";
+import type { DesiredObject, KubeObject } from "../metacontroller/protocol.js";
+import { restrictedViolations } from "../../test/support/pod-security.js";
+import { clusterParent, evicted, namesOf, notReady, observeAll, sync, terminating } from "../../test/support/cluster.js";
+
+const clusterName = fc.stringMatching(/^[a-z]([-a-z0-9]{0,58}[a-z0-9])?$/);
+const quantity = fc.oneof(
+  fc.constantFrom("2Gi", "3Gi", "4096Mi", "8G", "2.5Gi"),
+  fc.integer({ min: 2 * 2 ** 30, max: 64 * 2 ** 30 }),
+);
+const cpu = fc.oneof(fc.constantFrom("500m", "1", "2", "3500m"), fc.constantFrom(0.5, 1, 2, 4));
+
+/** Specs the CRD schema admits, valid or not for the hook. */
+const spec = fc.record(
+  {
+    worker: fc.record(
+      {
+        instances: fc.oneof(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 12 }).map(String)),
+        memory: quantity,
+        cpu,
+        labels: fc.dictionary(fc.constantFrom("team", "tier", "example.com/owner"), fc.constantFrom("a", "data-eng", "x.y")),
+      },
+      { requiredKeys: [] },
+    ),
+    master: fc.record({ memory: fc.constantFrom("1Gi", "2Gi", "640Mi"), cpuRequest: cpu }, { requiredKeys: [] }),
+    metrics: fc.boolean(),
+    sparkWebUI: fc.boolean(),
+    sparkVersion: fc.constantFrom("4.0.3", "4.1.2", "4.3.0"),
+    customImage: fc.constantFrom("apache/spark:4.3.0-scala", "registry.example.com/spark:1"),
+    env: fc.array(fc.record({ name: fc.constantFrom("A", "B_C", "SPARK_DAEMON_MEMORY"), value: fc.oneof(fc.string(), fc.integer()) }), {
+      maxLength: 3,
+    }),
+    sparkConfiguration: fc.array(
+      fc.record({ name: fc.constantFrom("spark.a", "spark.executor.cores", "spark.x.y"), value: fc.oneof(fc.string(), fc.integer()) }),
+      { maxLength: 3 },
+    ),
+    labels: fc.dictionary(fc.constantFrom("team", "cost-center"), fc.constantFrom("a", "b-1")),
+  },
+  { requiredKeys: [] },
+);
+
+/** An observed world: a converged-looking set of children, some of them disturbed. */
+function disturb(world: KubeObject[], picks: number[]): KubeObject[] {
+  return world.map((object, index) => {
+    if (object.kind !== "Pod") return object;
+    switch (picks[index % picks.length] ?? 0) {
+      case 1:
+        return notReady(object);
+      case 2:
+        return evicted(object);
+      case 3:
+        return terminating(object);
+      default:
+        return object;
+    }
+  });
+}
+
+const settings = { numRuns: 60 };
+
+function validate(child: DesiredObject): void {
+  const data = child as never;
+  if (child.kind === "Pod") new Pod(data).validate();
+  else if (child.kind === "Service") new Service(data).validate();
+  else if (child.kind === "ConfigMap") new ConfigMap(data).validate();
+  else throw new Error(`unexpected child kind ${child.kind}`);
+}
+
+describe("SparkCluster sync invariants", () => {
+  it("never throws on schema-valid input and always answers with children and status", () => {
+    fc.assert(
+      fc.property(clusterName, spec, fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 8 }), (name, s, picks) => {
+        const parent = clusterParent(s, { name });
+        const first = sync(parent).response;
+        const world = disturb(observeAll(first.children, parent), picks);
+        const { response } = sync(parent, world);
+        expect(Array.isArray(response.children)).toBe(true);
+        expect(typeof response.status).toBe("object");
+      }),
+      settings,
+    );
+  });
+
+  it("is deterministic: the same request gives byte-identical output", () => {
+    fc.assert(
+      fc.property(clusterName, spec, (name, s) => {
+        const parent = clusterParent(s, { name });
+        const world = observeAll(sync(parent).response.children, parent);
+        expect(JSON.stringify(sync(parent, world))).toBe(JSON.stringify(sync(structuredClone(parent), structuredClone(world))));
+      }),
+      settings,
+    );
+  });
+
+  it("gives every child a DNS-1123 name of at most 63 characters", () => {
+    fc.assert(
+      fc.property(clusterName, spec, (name, s) => {
+        for (const child of sync(clusterParent(s, { name })).response.children) {
+          expect(isDns1123Label(child.metadata.name), child.metadata.name).toBe(true);
+        }
+      }),
+      settings,
+    );
+  });
+
+  it("produces children that validate against the Kubernetes schemas", () => {
+    fc.assert(
+      fc.property(clusterName, spec, (name, s) => {
+        sync(clusterParent(s, { name })).response.children.forEach(validate);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("produces pods that meet Pod Security Standards 'restricted' by default", () => {
+    fc.assert(
+      fc.property(clusterName, spec, (name, s) => {
+        for (const child of sync(clusterParent(s, { name })).response.children) {
+          if (child.kind !== "Pod") continue;
+          const pod = child as unknown as { spec: never; metadata: { annotations?: Record<string, string> } };
+          expect(restrictedViolations(pod.spec, pod.metadata)).toEqual([]);
+        }
+      }),
+      settings,
+    );
+  });
+
+  it("never drops an observed child when the spec is invalid", () => {
+    const invalid = fc.oneof(
+      fc.record({ worker: fc.record({ instances: fc.integer({ min: -50, max: -1 }) }) }),
+      fc.record({ master: fc.record({ instances: fc.integer({ min: 2, max: 5 }) }) }),
+      fc.record({ worker: fc.record({ memory: fc.constantFrom("1Gx", "-2Gi", "", "lots", "1Mi") }) }),
+      fc.record({ imagePullPolicy: fc.constantFrom("Sometimes", "always") }),
+    );
+    fc.assert(
+      fc.property(spec, invalid, fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 8 }), (good, bad, picks) => {
+        const parent = clusterParent(good);
+        if (sync(parent).outcome !== "ok") return;
+        const world = disturb(observeAll(sync(parent).response.children, parent), picks);
+        const { response, outcome } = sync(clusterParent({ ...good, ...bad }), world);
+        expect(outcome).toBe("invalid_spec");
+        expect(namesOf(response.children).sort()).toEqual(namesOf(world).sort());
+      }),
+      settings,
+    );
+  });
+
+  it("counts only observed pods in the status", () => {
+    fc.assert(
+      fc.property(spec, fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 8 }), (s, picks) => {
+        const parent = clusterParent(s);
+        const world = disturb(observeAll(sync(parent).response.children, parent), picks);
+        const status = sync(parent, world).response.status as { workers: { ready: number }; replicas: number };
+        const workerPods = world.filter((o) => o.kind === "Pod" && o.metadata.labels?.["app.kubernetes.io/component"] === "worker");
+        expect(status.replicas).toBeLessThanOrEqual(workerPods.length);
+        expect(status.workers.ready).toBeLessThanOrEqual(status.replicas);
+      }),
+      settings,
+    );
+  });
+});

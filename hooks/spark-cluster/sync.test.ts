@@ -1,0 +1,375 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import type { DesiredObject, KubeObject } from "../metacontroller/protocol.js";
+import {
+  clusterParent,
+  condition,
+  converge,
+  evicted,
+  imagePullBackOff,
+  LATER,
+  namesOf,
+  notReady,
+  NOW,
+  observeAll,
+  podsOf,
+  sync,
+  terminating,
+} from "../../test/support/cluster.js";
+
+const sharedExample = fileURLToPath(
+  new URL("../../../shared/examples/radanalytics-sparkcluster-minimal.yaml", import.meta.url),
+);
+
+type Pod = DesiredObject & {
+  metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> };
+  spec: { containers: { image: string; args: string[]; env: { name: string; value?: string }[] }[] };
+};
+
+function pods(children: readonly DesiredObject[], component?: string): Pod[] {
+  return podsOf(children as Pod[], component) as Pod[];
+}
+
+function args(pod: Pod | undefined): string[] {
+  return pod?.spec.containers[0]?.args ?? [];
+}
+
+describe("a new SparkCluster", () => {
+  const radanalytics = parseYaml(readFileSync(sharedExample, "utf8")) as { metadata: { name: string }; spec: unknown };
+  const parent = clusterParent(radanalytics.spec, { name: radanalytics.metadata.name, namespace: "spark-clusters" });
+  const { response, outcome } = sync(parent);
+
+  it("accepts a radanalytics manifest with a quoted worker count", () => {
+    expect(outcome).toBe("ok");
+    expect(pods(response.children, "worker")).toHaveLength(2);
+    expect(pods(response.children, "master")).toHaveLength(1);
+  });
+
+  it("creates Services <name> on 7077 and <name>-ui on 8080 selecting only the master", () => {
+    const services = response.children.filter((c) => c.kind === "Service") as unknown as {
+      metadata: { name: string };
+      spec: { ports: { port: number }[]; selector: Record<string, string> };
+    }[];
+    expect(services.map((s) => [s.metadata.name, s.spec.ports.map((p) => p.port)])).toEqual([
+      ["my-spark-cluster", [7077]],
+      ["my-spark-cluster-ui", [8080]],
+    ]);
+    for (const service of services) {
+      expect(service.spec.selector["app.kubernetes.io/component"]).toBe("master");
+      expect(service.spec.selector["app.kubernetes.io/instance"]).toBe("my-spark-cluster");
+    }
+  });
+
+  it("starts the master in the foreground through spark-class, bound to the pod IP", () => {
+    expect(args(pods(response.children, "master")[0])).toEqual([
+      "/opt/spark/bin/spark-class",
+      "org.apache.spark.deploy.master.Master",
+      "--host",
+      "$(POD_IP)",
+      "--port",
+      "7077",
+      "--webui-port",
+      "8080",
+      "--properties-file",
+      "/opt/spark/conf/spark-defaults.conf",
+    ]);
+  });
+
+  it("points workers at spark://<name>:7077 with explicit cores and memory", () => {
+    const worker = args(pods(response.children, "worker")[0]);
+    expect(worker.slice(0, 3)).toEqual([
+      "/opt/spark/bin/spark-class",
+      "org.apache.spark.deploy.worker.Worker",
+      "spark://my-spark-cluster:7077",
+    ]);
+    // Default worker: 2Gi container = 512Mi daemon + 384Mi JVM headroom + 1152Mi for executors.
+    expect(worker.slice(worker.indexOf("--cores"), worker.indexOf("--cores") + 4)).toEqual([
+      "--cores",
+      "1",
+      "--memory",
+      "1152m",
+    ]);
+  });
+
+  it("uses the official apache/spark image of the current 4.x release", () => {
+    for (const pod of pods(response.children)) expect(pod.spec.containers[0]?.image).toBe("apache/spark:4.3.0");
+  });
+
+  it("carries the recommended labels and a template hash in every pod name", () => {
+    for (const pod of pods(response.children)) {
+      const labels = pod.metadata.labels;
+      expect(labels["app.kubernetes.io/name"]).toBe("spark");
+      expect(labels["app.kubernetes.io/instance"]).toBe("my-spark-cluster");
+      expect(labels["app.kubernetes.io/managed-by"]).toBe("sparkhooks");
+      expect(["master", "worker"]).toContain(labels["app.kubernetes.io/component"]);
+      expect(pod.metadata.name.endsWith(labels["sparkhooks.dev/template-hash"] ?? "missing")).toBe(true);
+    }
+    expect(namesOf(pods(response.children, "worker")).map((n) => n.split("-").at(-2))).toEqual(["0", "1"]);
+  });
+
+  it("reports the master URL, UI URL, scale selector and a Pending phase", () => {
+    expect(response.status).toMatchObject({
+      phase: "Pending",
+      masterURL: "spark://my-spark-cluster.spark-clusters.svc:7077",
+      masterUIURL: "http://my-spark-cluster-ui.spark-clusters.svc:8080",
+      workers: { desired: 2, ready: 0, upToDate: 0 },
+      replicas: 0,
+      selector:
+        "app.kubernetes.io/name=spark,app.kubernetes.io/instance=my-spark-cluster,app.kubernetes.io/component=worker,app.kubernetes.io/managed-by=sparkhooks",
+    });
+    expect(condition(response.status, "Ready")).toMatchObject({ status: "False", reason: "MasterNotReady" });
+    expect(condition(response.status, "Reconciling")).toMatchObject({ status: "True" });
+    expect(condition(response.status, "Stalled")).toMatchObject({ status: "False" });
+  });
+});
+
+describe("a running cluster", () => {
+  const parent = clusterParent({ worker: { instances: 3 } });
+  const world = converge(parent);
+
+  it("settles: the next sync wants exactly what is observed and reports Running", () => {
+    const { response } = sync(parent, world);
+    expect(namesOf(response.children).sort()).toEqual(namesOf(world).sort());
+    expect(response.status).toMatchObject({ phase: "Running", masterReady: true, workers: { desired: 3, ready: 3, upToDate: 3 }, replicas: 3 });
+    expect(condition(response.status, "Ready")).toMatchObject({ status: "True", reason: "ClusterReady" });
+    expect(condition(response.status, "Reconciling")).toMatchObject({ status: "False" });
+  });
+
+  it("answers the same request with the same bytes", () => {
+    expect(JSON.stringify(sync(parent, world).response)).toBe(JSON.stringify(sync(parent, world).response));
+  });
+
+  it("keeps lastTransitionTime when a condition's status does not change", () => {
+    const first = sync(parent, world, NOW).response.status;
+    const again = sync(clusterParent({ worker: { instances: 3 } }, { status: first }), world, LATER).response.status;
+    expect(again).toEqual(first);
+  });
+
+  it("moves lastTransitionTime only for the condition whose status changed", () => {
+    const first = sync(parent, world, NOW).response.status;
+    const broken = world.map((o) => (o.metadata.name === podsOf(world, "worker")[0]?.metadata.name ? notReady(o) : o));
+    const next = sync(clusterParent({ worker: { instances: 3 } }, { status: first }), broken, LATER).response.status;
+    expect(condition(next, "Ready")).toMatchObject({ status: "False", lastTransitionTime: "2026-11-22T10:05:00Z" });
+    expect(condition(next, "Stalled")).toMatchObject({ status: "False", lastTransitionTime: "2026-11-22T10:00:00Z" });
+  });
+
+  it("scales up by adding workers in new slots and keeping the others", () => {
+    const { response } = sync(clusterParent({ worker: { instances: 5 } }), world);
+    const workers = namesOf(pods(response.children, "worker"));
+    expect(workers).toHaveLength(5);
+    expect(workers).toEqual(expect.arrayContaining(namesOf(podsOf(world, "worker"))));
+    expect(condition(response.status, "Reconciling")).toMatchObject({ status: "True", reason: "Creating" });
+  });
+
+  it("scales down by removing the highest slots first", () => {
+    const { response } = sync(clusterParent({ worker: { instances: 1 } }), world);
+    const workers = pods(response.children, "worker");
+    expect(workers.map((w) => w.metadata.labels["sparkhooks.dev/worker-ordinal"])).toEqual(["0"]);
+    expect(response.status).toMatchObject({ workers: { desired: 1 }, replicas: 3, phase: "Updating" });
+  });
+
+  it("scales to zero workers and keeps master and Services", () => {
+    const { response } = sync(clusterParent({ worker: { instances: 0 } }), world);
+    expect(pods(response.children, "worker")).toEqual([]);
+    expect(pods(response.children, "master")).toHaveLength(1);
+    expect(response.children.filter((c) => c.kind === "Service")).toHaveLength(2);
+  });
+
+  it("replaces one worker at a time, highest slot first, on a template change", () => {
+    const changed = clusterParent({ worker: { instances: 3, memory: "3Gi" } });
+    const { response } = sync(changed, world);
+    const workers = pods(response.children, "worker");
+    const replaced = workers.filter((w) => !namesOf(world).includes(w.metadata.name));
+    expect(replaced.map((w) => w.metadata.labels["sparkhooks.dev/worker-ordinal"])).toEqual(["2"]);
+    expect(workers).toHaveLength(3);
+    expect(condition(response.status, "Reconciling")).toMatchObject({ status: "True", reason: "RollingUpdate" });
+  });
+
+  it("waits with the rolling replacement while another worker is not Ready", () => {
+    const changed = clusterParent({ worker: { instances: 3 }, env: [{ name: "A", value: 1 }] });
+    const slot0 = podsOf(world, "worker")[0]?.metadata.name;
+    const degraded = world.map((o) => (o.metadata.name === slot0 ? notReady(o) : o));
+    const { response } = sync(changed, degraded);
+    const workerNames = namesOf(pods(response.children, "worker"));
+    expect(workerNames.sort()).toEqual(namesOf(podsOf(world, "worker")).sort());
+  });
+
+  it("finishes a rolling update with every worker replaced", () => {
+    const changed = clusterParent({ worker: { instances: 3 }, sparkConfiguration: [{ name: "spark.executor.cores", value: 1 }] });
+    const after = converge(changed, world);
+    const oldWorkers = new Set(namesOf(podsOf(world, "worker")));
+    expect(podsOf(after, "worker").filter((w) => oldWorkers.has(w.metadata.name))).toEqual([]);
+    expect(sync(changed, after).response.status).toMatchObject({ phase: "Running", workers: { upToDate: 3 } });
+  });
+
+  it("replaces the master on a master template change", () => {
+    const changed = clusterParent({ worker: { instances: 3 }, master: { memory: "2Gi" } });
+    const { response } = sync(changed, world);
+    const [master] = pods(response.children, "master");
+    expect(master?.metadata.name).not.toBe(podsOf(world, "master")[0]?.metadata.name);
+    expect(namesOf(pods(response.children, "worker")).sort()).toEqual(namesOf(podsOf(world, "worker")).sort());
+  });
+
+  it("replaces an evicted worker with a fresh pod", () => {
+    const victim = podsOf(world, "worker")[1]?.metadata.name;
+    const afterEviction = world.map((o) => (o.metadata.name === victim ? evicted(o) : o));
+    const first = sync(parent, afterEviction).response;
+    // The evicted pod keeps its name until deleted, so it is left out first...
+    expect(namesOf(first.children)).not.toContain(victim);
+    expect(condition(first.status, "Reconciling")).toMatchObject({ reason: "ReplacingFailed" });
+    // ...and once Kubernetes has deleted it, a new pod takes the slot.
+    const gone = afterEviction.filter((o) => o.metadata.name !== victim);
+    expect(namesOf(sync(parent, gone).response.children)).toContain(victim);
+  });
+
+  it("ignores pods that are already being deleted", () => {
+    const victim = podsOf(world, "worker")[2]?.metadata.name;
+    const leaving = world.map((o) => (o.metadata.name === victim ? terminating(o) : o));
+    const { response } = sync(parent, leaving);
+    expect(response.status).toMatchObject({ replicas: 2, workers: { ready: 2 } });
+  });
+
+  it("reports a pod that cannot pull its image as Stalled", () => {
+    const victim = podsOf(world, "worker")[0]?.metadata.name;
+    const stuck = world.map((o) => (o.metadata.name === victim ? imagePullBackOff(o) : o));
+    const { response } = sync(parent, stuck);
+    expect(response.status).toMatchObject({ phase: "Stalled" });
+    expect(condition(response.status, "Stalled")).toMatchObject({ status: "True", reason: "PodStuck" });
+    expect(String(condition(response.status, "Stalled")?.message)).toContain("ImagePullBackOff");
+  });
+});
+
+describe("an invalid spec", () => {
+  const valid = clusterParent({ worker: { instances: 2 } });
+  const world = converge(valid);
+
+  it.each([
+    ["negative workers", { worker: { instances: -1 } }, "spec.worker.instances"],
+    ["two masters", { worker: { instances: 2 }, master: { instances: 2 } }, "spec.master.instances"],
+    ["a malformed quantity", { worker: { instances: 2, memory: "lots" } }, "spec.worker.memory"],
+    ["a bad enum", { worker: { instances: 2 }, imagePullPolicy: "Sometimes" }, "spec.imagePullPolicy"],
+    ["a request above the limit", { worker: { instances: 2, memoryRequest: "8Gi", memoryLimit: "4Gi" } }, "spec.worker.memoryRequest"],
+    ["too little worker memory", { worker: { instances: 2, memory: "1Gi" } }, "spec.worker.memory"],
+    ["a bad label", { worker: { instances: 2 }, labels: { "bad key!": "x" } }, "spec.labels"],
+  ])("with %s keeps every child and names the field", (_, spec, field) => {
+    const { response, outcome } = sync(clusterParent(spec), world);
+    expect(outcome).toBe("invalid_spec");
+    expect(namesOf(response.children).sort()).toEqual(namesOf(world).sort());
+    expect(response.status).toMatchObject({ phase: "Invalid" });
+    const ready = condition(response.status, "Ready");
+    expect(ready).toMatchObject({ status: "False", reason: "InvalidSpec" });
+    expect(String(ready?.message)).toContain(field);
+  });
+
+  it("keeps each child exactly as Metacontroller last applied it", () => {
+    const { response } = sync(clusterParent({ worker: { instances: -1 } }), world);
+    const lastApplied = world.map((o) =>
+      JSON.parse(o.metadata.annotations?.["metacontroller.k8s.io/last-applied-configuration"] ?? "null"),
+    );
+    expect(response.children).toEqual(expect.arrayContaining(lastApplied));
+  });
+
+  it("rejects a cluster name that would break Spark's service-link variables", () => {
+    const { response, outcome } = sync(clusterParent({}, { name: "spark-master" }));
+    expect(outcome).toBe("invalid_spec");
+    expect(String(condition(response.status, "Ready")?.message)).toContain("SPARK_MASTER_PORT");
+  });
+
+  it("rejects a cluster name too long for the <name>-ui Service", () => {
+    const { outcome } = sync(clusterParent({}, { name: "a".repeat(61) }));
+    expect(outcome).toBe("invalid_spec");
+  });
+});
+
+describe("cluster options", () => {
+  it("reports fields accepted for compatibility but not implemented", () => {
+    const { response } = sync(clusterParent({ historyServer: { name: "hs" }, mavenDependencies: ["a:b:1"] }));
+    expect(condition(response.status, "UnsupportedFields")).toMatchObject({
+      status: "True",
+      message: expect.stringContaining("spec.historyServer, spec.mavenDependencies"),
+    });
+  });
+
+  it("configures Spark's PrometheusServlet and scrape annotations with metrics: true", () => {
+    const { response } = sync(clusterParent({ metrics: true }));
+    const conf = response.children.find((c) => c.kind === "ConfigMap") as unknown as { data: Record<string, string> };
+    expect(conf.data["spark-defaults.conf"]).toContain(
+      "spark.metrics.conf.*.sink.prometheusServlet.class=org.apache.spark.metrics.sink.PrometheusServlet",
+    );
+    const [master] = pods(response.children, "master");
+    const [worker] = pods(response.children, "worker");
+    expect(master?.metadata.annotations).toMatchObject({ "prometheus.io/port": "8080", "prometheus.io/path": "/metrics/master/prometheus" });
+    expect(worker?.metadata.annotations).toMatchObject({ "prometheus.io/port": "8081", "prometheus.io/path": "/metrics/prometheus" });
+  });
+
+  it("writes sparkConfiguration after the defaults so it wins", () => {
+    const { response } = sync(clusterParent({ sparkConfiguration: [{ name: "spark.master.rest.enabled", value: "true" }] }));
+    const conf = (response.children.find((c) => c.kind === "ConfigMap") as unknown as { data: Record<string, string> }).data;
+    const text = conf["spark-defaults.conf"] ?? "";
+    expect(text.lastIndexOf("spark.master.rest.enabled=true")).toBeGreaterThan(text.indexOf("spark.master.rest.enabled=false"));
+  });
+
+  it("merges the user's configuration ConfigMap and rolls pods when it changes", () => {
+    const parent = clusterParent({ sparkConfigurationMap: "team-conf" });
+    const userMap = (text: string): KubeObject => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "team-conf", namespace: "spark-jobs" },
+      data: { "spark-defaults.conf": text, "log4j2.properties": "rootLogger.level = warn\n" },
+    });
+    const one = sync(parent, [], NOW, [userMap("spark.eventLog.enabled true\n")]).response;
+    const two = sync(parent, [], NOW, [userMap("spark.eventLog.enabled false\n")]).response;
+    const conf = (one.children.find((c) => c.kind === "ConfigMap") as unknown as { data: Record<string, string> }).data;
+    expect(conf["log4j2.properties"]).toBe("rootLogger.level = warn\n");
+    expect(conf["spark-defaults.conf"]).toContain("spark.eventLog.enabled true");
+    expect(namesOf(pods(one.children))).not.toEqual(namesOf(pods(two.children)));
+  });
+
+  it("applies image pull settings, service account, scheduling and security overrides", () => {
+    const { response } = sync(
+      clusterParent({
+        imagePullPolicy: "Always",
+        imagePullSecrets: ["regcred"],
+        serviceAccountName: "spark",
+        nodeSelector: { pool: "spark" },
+        nodeTolerations: [{ key: "dedicated", operator: "Equal", value: "spark", effect: "NoSchedule" }],
+        podSecurityContext: { runAsUser: 1001 },
+        securityContext: { readOnlyRootFilesystem: false },
+      }),
+    );
+    const [master] = pods(response.children, "master") as unknown as {
+      spec: Record<string, unknown> & { containers: Record<string, unknown>[] };
+    }[];
+    expect(master?.spec).toMatchObject({
+      serviceAccountName: "spark",
+      imagePullSecrets: [{ name: "regcred" }],
+      nodeSelector: { pool: "spark" },
+      tolerations: [{ key: "dedicated", operator: "Equal", value: "spark", effect: "NoSchedule" }],
+      securityContext: { runAsUser: 1001, runAsNonRoot: true },
+    });
+    expect(master?.spec.containers[0]).toMatchObject({
+      imagePullPolicy: "Always",
+      securityContext: { readOnlyRootFilesystem: false, allowPrivilegeEscalation: false },
+    });
+  });
+
+  it("lets a user environment variable replace ours instead of duplicating it", () => {
+    const { response } = sync(clusterParent({ env: [{ name: "SPARK_DAEMON_MEMORY", value: "2g" }] }));
+    const env = pods(response.children, "master")[0]?.spec.containers[0]?.env ?? [];
+    expect(env.filter((e) => e.name === "SPARK_DAEMON_MEMORY")).toEqual([{ name: "SPARK_DAEMON_MEMORY", value: "2g" }]);
+  });
+
+  it("omits the UI Service with sparkWebUI: false", () => {
+    const { response } = sync(clusterParent({ sparkWebUI: false }));
+    expect(namesOf(response.children.filter((c) => c.kind === "Service"))).toEqual(["my-spark"]);
+    expect(response.status).not.toHaveProperty("masterUIURL");
+  });
+
+  it("accepts CPU written as a YAML number and sizes worker cores from it", () => {
+    const { response } = sync(clusterParent({ worker: { instances: 1, cpu: 2.5, memory: "8Gi" } }));
+    const worker = args(pods(response.children, "worker")[0]);
+    expect(worker[worker.indexOf("--cores") + 1]).toBe("2");
+  });
+});
