@@ -1,0 +1,168 @@
+/**
+ * Realistic SparkCluster sync request bodies for the benchmark, produced by the real controller:
+ * sync with no children, turn each desired child into what Metacontroller would observe, and
+ * repeat until the controller asks for exactly what is observed (steady state). The returned
+ * body is the request Metacontroller sends on every resync of a healthy cluster.
+ */
+import type { CompositeControllerHooks } from "../../hooks/metacontroller/controller.js";
+import {
+  SyncRequest,
+  typeKey,
+  type DesiredObject,
+  type KubeObject,
+  type SyncResponse,
+} from "../../hooks/metacontroller/protocol.js";
+import { LABEL_COMPONENT } from "../../hooks/spark-cluster/names.js";
+import { API_VERSION, KIND, PLURAL } from "../../hooks/spark-cluster/schema.js";
+import { lastAppliedConfiguration, observe } from "../support/observe.js";
+
+/** One clock for every sync, so conditions do not move between rounds. */
+export const BENCH_NOW = new Date("2026-11-22T10:00:00Z");
+const MAX_ROUNDS = 10;
+/** `childResources` of composite-controllers/sparkcluster.yaml: one (possibly empty) map each. */
+const CHILD_TYPES = [typeKey("v1", "Pod"), typeKey("v1", "Service"), typeKey("v1", "ConfigMap")];
+
+const PARENT_UID = "3f6d0c1e-8a55-4d0b-9d3e-6f2b7c1a9e42";
+
+/** The CompositeController object Metacontroller puts in every request. */
+const compositeController = {
+  apiVersion: "metacontroller.k8s.io/v1alpha1",
+  kind: "CompositeController",
+  metadata: {
+    name: "sparkhooks-sparkcluster",
+    uid: "0c6e9a41-27b5-4e8f-a1d2-9f4b3c7e5a18",
+    resourceVersion: "47011",
+    generation: 1,
+    creationTimestamp: "2026-09-01T09:10:12Z",
+  },
+  spec: {
+    parentResource: { apiVersion: API_VERSION, resource: PLURAL },
+    childResources: [
+      { apiVersion: "v1", resource: "pods", updateStrategy: { method: "OnDelete", statusChecks: {} } },
+      { apiVersion: "v1", resource: "services", updateStrategy: { method: "InPlace", statusChecks: {} } },
+      { apiVersion: "v1", resource: "configmaps", updateStrategy: { method: "InPlace", statusChecks: {} } },
+    ],
+    generateSelector: true,
+    resyncPeriodSeconds: 60,
+    hooks: {
+      sync: {
+        version: "v1",
+        webhook: {
+          service: { name: "sparkhooks", namespace: "sparkhooks", port: 80, protocol: "http" },
+          path: "/sparkclusters/sync",
+          timeout: "10s",
+        },
+      },
+    },
+  },
+  status: {},
+};
+
+export function sparkCluster(workers: number, status?: Readonly<Record<string, unknown>>): KubeObject {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: {
+      name: "bench",
+      namespace: "spark-bench",
+      uid: PARENT_UID,
+      resourceVersion: "48215",
+      generation: 1,
+      creationTimestamp: "2026-09-01T09:13:58Z",
+      labels: { team: "data-eng" },
+      managedFields: [
+        {
+          manager: "kubectl-client-side-apply",
+          operation: "Update",
+          apiVersion: API_VERSION,
+          time: "2026-09-01T09:13:58Z",
+          fieldsType: "FieldsV1",
+          fieldsV1: {
+            "f:metadata": { "f:labels": { "f:team": {} } },
+            "f:spec": { "f:worker": { "f:instances": {} } },
+          },
+        },
+        {
+          manager: "metacontroller",
+          operation: "Update",
+          apiVersion: API_VERSION,
+          time: "2026-09-01T09:20:42Z",
+          fieldsType: "FieldsV1",
+          fieldsV1: { "f:status": {} },
+          subresource: "status",
+        },
+      ],
+    },
+    spec: { worker: { instances: workers } },
+    // Metacontroller writes the hook's status back with observedGeneration added.
+    ...(status === undefined ? {} : { status: { ...status, observedGeneration: 1 } }),
+  };
+}
+
+interface Observed {
+  readonly object: KubeObject;
+  /** JSON of what Metacontroller applied; a desired child equal to it needs no write. */
+  readonly applied: string;
+}
+
+function requestOf(parent: KubeObject, observed: ReadonlyMap<string, Observed>) {
+  const children: Record<string, Record<string, KubeObject>> = Object.fromEntries(
+    CHILD_TYPES.map((type) => [type, {}]),
+  );
+  for (const { object } of observed.values()) {
+    const type = typeKey(object.apiVersion, object.kind);
+    (children[type] ??= {})[object.metadata.name] = object;
+  }
+  return { controller: compositeController, parent, children, related: {}, finalizing: false };
+}
+
+const childKey = (child: DesiredObject) => `${child.apiVersion}/${child.kind}/${child.metadata.name}`;
+
+export interface SteadyState {
+  /** The request body, compact JSON as Metacontroller sends it. */
+  readonly body: string;
+  readonly response: SyncResponse;
+  readonly rounds: number;
+  readonly workerPods: number;
+}
+
+/** Syncs until desired == observed and the status no longer changes; throws if it never settles. */
+export function steadyStateSync(controller: CompositeControllerHooks, workers: number): SteadyState {
+  let observed = new Map<string, Observed>();
+  let status: Readonly<Record<string, unknown>> | undefined;
+  const indexes = new Map<string, number>();
+
+  for (let round = 1; round <= MAX_ROUNDS; round += 1) {
+    const parent = sparkCluster(workers, status);
+    const request = requestOf(parent, observed);
+    const { response } = controller.sync(SyncRequest.parse(request), BENCH_NOW);
+
+    const next = new Map<string, Observed>();
+    let changed = response.children.length !== observed.size;
+    for (const child of response.children) {
+      const key = childKey(child);
+      const applied = JSON.stringify(lastAppliedConfiguration(child, parent));
+      const before = observed.get(key);
+      if (before !== undefined && before.applied === applied) {
+        next.set(key, before);
+        continue;
+      }
+      changed = true;
+      if (!indexes.has(key)) indexes.set(key, indexes.size);
+      next.set(key, { object: observe(child, parent, indexes.get(key) ?? 0), applied });
+    }
+    const statusChanged = JSON.stringify(response.status) !== JSON.stringify(status);
+
+    if (!changed && !statusChanged) {
+      const workerPods = [...observed.values()].filter(
+        ({ object }) => object.kind === "Pod" && object.metadata.labels?.[LABEL_COMPONENT] === "worker",
+      ).length;
+      return { body: JSON.stringify(request), response, rounds: round, workerPods };
+    }
+    observed = next;
+    status = response.status;
+  }
+  throw new Error(
+    `the controller did not reach a steady state for ${workers} workers in ${MAX_ROUNDS} syncs`,
+  );
+}
