@@ -1,0 +1,90 @@
+/**
+ * Helpers for the manifest tests: repository paths and YAML loading.
+ */
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
+
+/** The repository root (this file is test/manifests/load.ts). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/**
+ * The shared reference material lives beside the repository (`../shared`), both in the
+ * development tree and in CI, which clones the repository next to it.
+ */
+export const sharedDir = resolve(repoRoot, "../shared");
+
+export function repoPath(...parts: string[]): string {
+  return join(repoRoot, ...parts);
+}
+
+/** A Kubernetes-shaped object as read from YAML; fields are checked by the tests. */
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  [field: string]: unknown;
+}
+
+/** Every non-empty document of a (multi-document) YAML file; throws on YAML errors. */
+export function loadYamlDocuments(path: string): unknown[] {
+  const docs = parseAllDocuments(readFileSync(path, "utf8"));
+  const out: unknown[] = [];
+  for (const doc of docs) {
+    if (doc.errors.length > 0) {
+      throw new Error(`${path}: ${doc.errors.map((e) => e.message).join("; ")}`);
+    }
+    const value: unknown = doc.toJS();
+    if (value !== null && value !== undefined) out.push(value);
+  }
+  return out;
+}
+
+/** Like {@link loadYamlDocuments}, but asserts that every document looks like an object. */
+export function loadManifests(path: string): Manifest[] {
+  return loadYamlDocuments(path).map((doc, i) => {
+    const m = doc as Partial<Manifest>;
+    if (
+      typeof m.apiVersion !== "string" ||
+      typeof m.kind !== "string" ||
+      typeof m.metadata?.name !== "string"
+    ) {
+      throw new Error(`${path}: document ${i} has no apiVersion, kind and metadata.name`);
+    }
+    return m as Manifest;
+  });
+}
+
+/** `*.yaml` / `*.yml` file names directly inside `dir` (sorted), or [] if `dir` is missing. */
+export function yamlFilesIn(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
+    .sort();
+}
+
+/** The subset of a kustomization.yaml the tests look at. */
+export interface Kustomization {
+  apiVersion?: string;
+  kind?: string;
+  resources?: string[];
+  images?: { name: string; newName?: string; newTag?: string; digest?: string }[];
+  labels?: {
+    pairs: Record<string, string>;
+    includeSelectors?: boolean;
+    includeTemplates?: boolean;
+  }[];
+  namespace?: string;
+  commonLabels?: Record<string, string>;
+}
+
+export function loadKustomization(dir: string): Kustomization {
+  const [doc] = loadYamlDocuments(join(dir, "kustomization.yaml"));
+  return (doc ?? {}) as Kustomization;
+}
