@@ -1,0 +1,76 @@
+/**
+ * Writes the request fixtures of the golden tests (`npx tsx test/golden/record-requests.ts`).
+ * Each request is what Metacontroller would send at one moment of a cluster's life; the
+ * expected responses are recorded separately by the golden test (UPDATE_GOLDEN=1).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { KubeObject } from "../../hooks/metacontroller/protocol.js";
+import { clusterParent, converge, evicted, NOW, podsOf, sync, syncRequest } from "../support/cluster.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const controller = {
+  apiVersion: "metacontroller.k8s.io/v1alpha1",
+  kind: "CompositeController",
+  metadata: { name: "sparkhooks-sparkcluster", uid: "0c6e9a41-27b5-4e8f-a1d2-9f4b3c7e5a18", generation: 1 },
+  spec: {
+    parentResource: { apiVersion: "sparkhooks.dev/v1alpha1", resource: "sparkclusters" },
+    childResources: [
+      { apiVersion: "v1", resource: "pods", updateStrategy: { method: "OnDelete", statusChecks: {} } },
+      { apiVersion: "v1", resource: "services", updateStrategy: { method: "InPlace", statusChecks: {} } },
+      { apiVersion: "v1", resource: "configmaps", updateStrategy: { method: "InPlace", statusChecks: {} } },
+    ],
+    generateSelector: true,
+  },
+  status: {},
+};
+
+function write(name: string, parent: KubeObject, observed: readonly KubeObject[] = [], related: readonly KubeObject[] = []) {
+  const request = { controller, ...syncRequest(parent, observed, related) };
+  const file = join(here, "sparkcluster", name, "request.json");
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(request, null, 2)}\n`);
+}
+
+/** A cluster whose status is what the last sync wrote, as Metacontroller would send it back. */
+function withStatus(parent: KubeObject, observed: readonly KubeObject[]): KubeObject {
+  const { status } = sync(parent, observed, NOW).response;
+  return { ...parent, status: { ...status, observedGeneration: parent.metadata.generation } };
+}
+
+const minimal = clusterParent({ worker: { instances: "2" } }, { name: "my-spark-cluster", namespace: "spark-clusters" });
+write("create-radanalytics-minimal", minimal);
+
+const three = clusterParent({ worker: { instances: 3 }, metrics: true, labels: { team: "data-eng" } });
+const running = converge(three);
+write("steady-running", withStatus(three, running), running);
+
+const imageChange = clusterParent(
+  { worker: { instances: 3 }, metrics: true, labels: { team: "data-eng" }, customImage: "apache/spark:4.3.0-scala" },
+  { generation: 2 },
+);
+write("rolling-update", { ...imageChange, status: withStatus(three, running).status }, running);
+
+const scaledDown = clusterParent({ worker: { instances: 1 }, metrics: true, labels: { team: "data-eng" } }, { generation: 3 });
+write("scale-down", { ...scaledDown, status: withStatus(three, running).status }, running);
+
+const victim = podsOf(running, "worker")[1]?.metadata.name;
+write(
+  "evicted-worker",
+  withStatus(three, running),
+  running.map((object) => (object.metadata.name === victim ? evicted(object) : object)),
+);
+
+const invalid = clusterParent({ worker: { instances: -1 }, metrics: true, labels: { team: "data-eng" } }, { generation: 4 });
+write("invalid-spec-keeps-children", { ...invalid, status: withStatus(three, running).status }, running);
+
+const withUserConf = clusterParent({ worker: { instances: 1 }, sparkConfiguration: [{ name: "spark.eventLog.enabled", value: "true" }] });
+write("user-configmap", withUserConf, [], [
+  {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "my-spark-config", namespace: "spark-jobs", uid: "7d1c2b3a-0000-4000-8000-000000000001" },
+    data: { "spark-defaults.conf": "spark.eventLog.dir file:///history\n", "log4j2.properties": "rootLogger.level = info\n" },
+  },
+]);
