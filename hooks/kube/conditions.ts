@@ -27,10 +27,10 @@ function previousConditions(previousStatus: unknown): ReadonlyMap<string, Record
   if (typeof previousStatus !== "object" || previousStatus === null) return byType;
   const list = (previousStatus as { conditions?: unknown }).conditions;
   if (!Array.isArray(list)) return byType;
-  for (const item of list) {
-    if (typeof item === "object" && item !== null && typeof item.type === "string") {
-      byType.set(item.type, item as Record<string, unknown>);
-    }
+  for (const item of list as unknown[]) {
+    if (typeof item !== "object" || item === null) continue;
+    const condition = item as Record<string, unknown>;
+    if (typeof condition.type === "string") byType.set(condition.type, condition);
   }
   return byType;
 }

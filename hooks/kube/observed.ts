@@ -73,8 +73,8 @@ interface PodStatusView {
 }
 
 function podStatus(pod: KubeObject): PodStatusView {
-  const status = (pod as { status?: unknown }).status;
-  return isRecord(status) ? (status as PodStatusView) : {};
+  const status = pod.status;
+  return isRecord(status) ? status : {};
 }
 
 export function isPodReady(pod: KubeObject): boolean {

@@ -13,7 +13,6 @@ import {
   namesOf,
   notReady,
   NOW,
-  observeAll,
   podsOf,
   sync,
   terminating,
@@ -29,7 +28,7 @@ type Pod = DesiredObject & {
 };
 
 function pods(children: readonly DesiredObject[], component?: string): Pod[] {
-  return podsOf(children as Pod[], component) as Pod[];
+  return podsOf(children as Pod[], component);
 }
 
 function args(pod: Pod | undefined): string[] {
@@ -265,8 +264,8 @@ describe("an invalid spec", () => {
 
   it("keeps each child exactly as Metacontroller last applied it", () => {
     const { response } = sync(clusterParent({ worker: { instances: -1 } }), world);
-    const lastApplied = world.map((o) =>
-      JSON.parse(o.metadata.annotations?.["metacontroller.k8s.io/last-applied-configuration"] ?? "null"),
+    const lastApplied = world.map(
+      (o): unknown => JSON.parse(o.metadata.annotations?.["metacontroller.k8s.io/last-applied-configuration"] ?? "null"),
     );
     expect(response.children).toEqual(expect.arrayContaining(lastApplied));
   });
