@@ -49,12 +49,16 @@ export function quantity(description: string) {
     .meta({ [ANY_SCALAR]: true, description });
 }
 
-/** A string value that users may also write as a bare number (env values, Spark settings). */
+/**
+ * A string value that users may also write as a bare YAML number or boolean (env values, Spark
+ * settings such as `0.6` or `true`). Typed loosely for the API server; the hook rejects
+ * anything that is not a scalar.
+ */
 export function stringish(description: string) {
   return z
-    .union([z.int32(), z.string()])
+    .union([z.string(), z.number(), z.boolean()])
     .transform((value) => String(value))
-    .meta({ [INT_OR_STRING]: true, description });
+    .meta({ [ANY_SCALAR]: true, description });
 }
 
 /** Label map with Kubernetes' key and value rules checked by the hook. */
