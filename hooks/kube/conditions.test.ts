@@ -12,12 +12,16 @@ describe("settleConditions", () => {
   });
 
   it("keeps the previous time while the status stays the same, even if the message changes", () => {
-    const previous = { conditions: [{ ...ready, message: "old", lastTransitionTime: "2026-01-01T00:00:00Z" }] };
+    const previous = {
+      conditions: [{ ...ready, message: "old", lastTransitionTime: "2026-01-01T00:00:00Z" }],
+    };
     expect(settleConditions([ready], previous, now, 1)[0]?.lastTransitionTime).toBe("2026-01-01T00:00:00Z");
   });
 
   it("moves the time when the status flips", () => {
-    const previous = { conditions: [{ ...ready, status: "False", lastTransitionTime: "2026-01-01T00:00:00Z" }] };
+    const previous = {
+      conditions: [{ ...ready, status: "False", lastTransitionTime: "2026-01-01T00:00:00Z" }],
+    };
     expect(settleConditions([ready], previous, now, 1)[0]?.lastTransitionTime).toBe(formatTime(now));
   });
 

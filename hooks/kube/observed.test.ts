@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../metacontroller/protocol.js";
-import { isPodFinished, isPodReady, keepObserved, LAST_APPLIED_ANNOTATION, podStuckReason } from "./observed.js";
+import {
+  isPodFinished,
+  isPodReady,
+  keepObserved,
+  LAST_APPLIED_ANNOTATION,
+  podStuckReason,
+} from "./observed.js";
 
 function pod(status: unknown, annotations?: Record<string, string>): KubeObject {
   return {
@@ -14,12 +20,19 @@ function pod(status: unknown, annotations?: Record<string, string>): KubeObject 
 
 describe("keepObserved", () => {
   it("returns what Metacontroller last applied, so its merge changes nothing", () => {
-    const applied = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", labels: { a: "b" } }, spec: { containers: [] } };
+    const applied = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p", labels: { a: "b" } },
+      spec: { containers: [] },
+    };
     expect(keepObserved(pod({}, { [LAST_APPLIED_ANNOTATION]: JSON.stringify(applied) }))).toEqual(applied);
   });
 
   it("falls back to the observed object without status or the annotation", () => {
-    const kept = keepObserved(pod({ phase: "Running" }, { [LAST_APPLIED_ANNOTATION]: "{broken", other: "x" }));
+    const kept = keepObserved(
+      pod({ phase: "Running" }, { [LAST_APPLIED_ANNOTATION]: "{broken", other: "x" }),
+    );
     expect(kept).toEqual({
       apiVersion: "v1",
       kind: "Pod",
@@ -30,14 +43,18 @@ describe("keepObserved", () => {
 
   it("ignores a last-applied annotation that describes another object", () => {
     const other = { apiVersion: "v1", kind: "Pod", metadata: { name: "q" } };
-    expect(keepObserved(pod({}, { [LAST_APPLIED_ANNOTATION]: JSON.stringify(other) })).metadata.name).toBe("p");
+    expect(keepObserved(pod({}, { [LAST_APPLIED_ANNOTATION]: JSON.stringify(other) })).metadata.name).toBe(
+      "p",
+    );
   });
 });
 
 describe("pod health", () => {
   it("is Ready only when Running with a Ready condition", () => {
     expect(isPodReady(pod({ phase: "Running", conditions: [{ type: "Ready", status: "True" }] }))).toBe(true);
-    expect(isPodReady(pod({ phase: "Running", conditions: [{ type: "Ready", status: "False" }] }))).toBe(false);
+    expect(isPodReady(pod({ phase: "Running", conditions: [{ type: "Ready", status: "False" }] }))).toBe(
+      false,
+    );
     expect(isPodReady(pod({ phase: "Pending" }))).toBe(false);
     expect(isPodReady(pod(undefined))).toBe(false);
   });
@@ -50,8 +67,18 @@ describe("pod health", () => {
 
   it.each([
     [{ containerStatuses: [{ state: { waiting: { reason: "CrashLoopBackOff" } } }] }, "CrashLoopBackOff"],
-    [{ containerStatuses: [{ state: { waiting: { reason: "ErrImagePull", message: "not found" } } }] }, "ErrImagePull: not found"],
-    [{ conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/3 nodes" }] }, "Unschedulable: 0/3 nodes"],
+    [
+      { containerStatuses: [{ state: { waiting: { reason: "ErrImagePull", message: "not found" } } }] },
+      "ErrImagePull: not found",
+    ],
+    [
+      {
+        conditions: [
+          { type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/3 nodes" },
+        ],
+      },
+      "Unschedulable: 0/3 nodes",
+    ],
     [{ containerStatuses: [{ state: { waiting: { reason: "ContainerCreating" } } }] }, undefined],
   ])("explains a stuck pod: %j", (status, reason) => {
     expect(podStuckReason(pod(status))).toBe(reason);

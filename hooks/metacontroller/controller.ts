@@ -2,12 +2,7 @@
  * What a controller folder gives the HTTP shell: pure functions from a parsed hook request
  * (and the current time, for condition timestamps) to the hook response.
  */
-import type {
-  CustomizeRequest,
-  CustomizeResponse,
-  SyncRequest,
-  SyncResponse,
-} from "./protocol.js";
+import type { CustomizeRequest, CustomizeResponse, SyncRequest, SyncResponse } from "./protocol.js";
 
 /**
  * `invalid_spec` is still a 200 answer (children kept, a condition explains); the shell only

@@ -95,11 +95,7 @@ export function typeKey(apiVersion: string, kind: string): string {
 }
 
 /** The observed objects of one type, in a stable order (by name) whatever the map's key order. */
-export function observedOfType(
-  objects: ObjectsByType,
-  apiVersion: string,
-  kind: string,
-): KubeObject[] {
+export function observedOfType(objects: ObjectsByType, apiVersion: string, kind: string): KubeObject[] {
   const byKey = objects[typeKey(apiVersion, kind)] ?? {};
   return Object.values(byKey).sort((a, b) =>
     a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0,

@@ -67,7 +67,11 @@ export interface MasterPlan {
  * One master, always on the current template: a stale master is replaced at once (workers
  * reconnect through the Service), a failed or evicted one is deleted and recreated.
  */
-export function planMaster(cluster: string, template: PodTemplate, observed: readonly KubeObject[]): MasterPlan {
+export function planMaster(
+  cluster: string,
+  template: PodTemplate,
+  observed: readonly KubeObject[],
+): MasterPlan {
   const name = masterPodName(cluster, template.hash);
   const live = observed.filter((pod) => !isTerminating(pod) && !isPodFinished(pod));
   const current = live.find((pod) => pod.metadata.labels?.[LABEL_TEMPLATE_HASH] === template.hash);

@@ -82,7 +82,12 @@ export function selectorString(labels: Readonly<Record<string, string>>): string
  * SPARK_MASTER_PORT and friends as numbers, so a Service with one of these names would crash
  * every Spark pod that does not disable service links, ours included once users add sidecars.
  */
-const SERVICE_LINK_COLLISIONS = new Set(["spark-master", "spark-worker", "spark-master-webui", "spark-worker-webui"]);
+const SERVICE_LINK_COLLISIONS = new Set([
+  "spark-master",
+  "spark-worker",
+  "spark-master-webui",
+  "spark-worker-webui",
+]);
 
 /** The longest cluster name whose `<name>-ui` Service name is still a DNS label. */
 export const MAX_CLUSTER_NAME = 60;

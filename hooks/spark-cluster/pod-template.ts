@@ -82,7 +82,9 @@ function userEnv(spec: SparkClusterSpec): IEnvVar[] {
     const valueFrom = {
       ...(from.secretKeyRef === undefined ? {} : { secretKeyRef: from.secretKeyRef }),
       ...(from.configMapKeyRef === undefined ? {} : { configMapKeyRef: from.configMapKeyRef }),
-      ...(from.fieldRef === undefined ? {} : { fieldRef: { apiVersion: "v1", fieldPath: from.fieldRef.fieldPath } }),
+      ...(from.fieldRef === undefined
+        ? {}
+        : { fieldRef: { apiVersion: "v1", fieldPath: from.fieldRef.fieldPath } }),
     };
     return { name: entry.name, valueFrom };
   });
@@ -159,7 +161,9 @@ export function podTemplate(context: ClusterContext, role: RoleContainer): PodTe
       ? { automountServiceAccountToken: false }
       : { serviceAccountName: spec.serviceAccountName }),
     securityContext: podSecurityContext(spec),
-    ...(spec.imagePullSecrets === undefined ? {} : { imagePullSecrets: spec.imagePullSecrets.map((name) => ({ name })) }),
+    ...(spec.imagePullSecrets === undefined
+      ? {}
+      : { imagePullSecrets: spec.imagePullSecrets.map((name) => ({ name })) }),
     ...(spec.nodeSelector === undefined ? {} : { nodeSelector: spec.nodeSelector }),
     ...(spec.affinity === undefined ? {} : { affinity: spec.affinity }),
     ...(spec.nodeTolerations === undefined ? {} : { tolerations: spec.nodeTolerations }),
@@ -197,7 +201,10 @@ export function podFromTemplate(
   };
 }
 
-export function httpProbe(port: number, options: { periodSeconds: number; failureThreshold: number }): IProbe {
+export function httpProbe(
+  port: number,
+  options: { periodSeconds: number; failureThreshold: number },
+): IProbe {
   return {
     httpGet: { path: "/", port, scheme: "HTTP" },
     periodSeconds: options.periodSeconds,
@@ -208,7 +215,11 @@ export function httpProbe(port: number, options: { periodSeconds: number; failur
 }
 
 /** Scrape annotations for the Prometheus servlet on a UI port. */
-export function scrapeAnnotations(spec: SparkClusterSpec, port: number, path: string): Record<string, string> {
+export function scrapeAnnotations(
+  spec: SparkClusterSpec,
+  port: number,
+  path: string,
+): Record<string, string> {
   if (!spec.metrics) return {};
   return { "prometheus.io/scrape": "true", "prometheus.io/port": String(port), "prometheus.io/path": path };
 }

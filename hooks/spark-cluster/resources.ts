@@ -54,13 +54,16 @@ function resolve(role: RoleSpec, component: "master" | "worker", errors: string[
   const field = `spec.${component}`;
   const cpuRequest = role.cpuRequest ?? role.cpu ?? role.cpuLimit ?? defaultQuantity(defaults.cpu);
   const cpuLimit = role.cpuLimit ?? role.cpu;
-  const memoryRequest = role.memoryRequest ?? role.memory ?? role.memoryLimit ?? defaultQuantity(defaults.memory);
+  const memoryRequest =
+    role.memoryRequest ?? role.memory ?? role.memoryLimit ?? defaultQuantity(defaults.memory);
   const memoryLimit = role.memoryLimit ?? role.memory ?? memoryRequest;
   if (cpuLimit !== undefined && cpuRequest.value > cpuLimit.value) {
     errors.push(`${field}.cpuRequest: ${cpuRequest.text} is more than the CPU limit ${cpuLimit.text}`);
   }
   if (memoryRequest.value > memoryLimit.value) {
-    errors.push(`${field}.memoryRequest: ${memoryRequest.text} is more than the memory limit ${memoryLimit.text}`);
+    errors.push(
+      `${field}.memoryRequest: ${memoryRequest.text} is more than the memory limit ${memoryLimit.text}`,
+    );
   }
   return {
     resources: {

@@ -157,9 +157,11 @@ function role<Instances extends z.ZodType<number>>(
     .object({
       instances,
       memory: quantity(
-        `Memory request and limit of the ${name} container (default ${defaults.memory}).${extra}`,
+        `Memory request and limit of the ${name} container (default ${defaults.memory}). ${extra}`,
       ).optional(),
-      cpu: quantity(`CPU request and limit of the ${name} container (default ${defaults.cpu}).`).optional(),
+      cpu: quantity(
+        `CPU request and limit of the ${name} container (default: a request of ${defaults.cpu}, no limit).`,
+      ).optional(),
       memoryRequest: quantity("Memory request; overrides `memory` for the request only.").optional(),
       memoryLimit: quantity("Memory limit; overrides `memory` for the limit only.").optional(),
       cpuRequest: quantity("CPU request; overrides `cpu` for the request only.").optional(),
@@ -183,13 +185,17 @@ const Master = role(
     min: 1,
     default: 1,
   }).refine((n) => n === 1, "only 1 master is supported (standalone high availability needs ZooKeeper)"),
-  " The master's JVM heap is this minus headroom for the JVM itself.",
+  "The master's JVM heap is this minus headroom for the JVM itself.",
 );
 
 const Worker = role(
   "worker",
-  count("Number of worker pods (default 1). Served by the scale subresource.", { min: 0, default: 1 }),
-  " Executors run inside the worker container, so the worker offers Spark this minus the " +
+  count(
+    "Number of worker pods (default 1). Served by the scale subresource, which reads it as an " +
+      'integer: write 3, not "3", to use kubectl scale or a HorizontalPodAutoscaler.',
+    { min: 0, default: 1 },
+  ),
+  "Executors run inside the worker container, so the worker offers Spark this minus the " +
     "worker daemon's heap and JVM headroom.",
 );
 
@@ -241,7 +247,9 @@ export const SparkClusterSpec = z
     sparkConfiguration: z
       .array(SparkSetting)
       .optional()
-      .describe("Spark properties written to spark-defaults.conf for master and workers; they win over defaults."),
+      .describe(
+        "Spark properties written to spark-defaults.conf for master and workers; they win over defaults.",
+      ),
     sparkConfigurationMap: z
       .string()
       .min(1)
@@ -265,10 +273,12 @@ export const SparkClusterSpec = z
       .describe("Create the <name>-ui Service for the master web UI on port 8080."),
     downloadData: z
       .array(
-        z.object({
-          url: z.string().describe("URL to fetch."),
-          to: z.string().describe("Path in the container."),
-        }),
+        z
+          .object({
+            url: z.string().describe("URL to fetch."),
+            to: z.string().describe("Path in the container."),
+          })
+          .describe("A file to download."),
       )
       .optional()
       .describe("Not implemented yet: reported in status.conditions (UnsupportedFields)."),
@@ -309,18 +319,23 @@ export const UNSUPPORTED_FIELDS = [
 export const PHASES = ["Pending", "Running", "Updating", "Stalled", "Invalid"] as const;
 export type Phase = (typeof PHASES)[number];
 
-const Condition = z.object({
-  type: z.string().describe("Ready, Reconciling, Stalled or UnsupportedFields."),
-  status: z.enum(["True", "False", "Unknown"]).describe("Condition status."),
-  reason: z.string().describe("CamelCase reason."),
-  message: z.string().describe("Human-readable detail."),
-  lastTransitionTime: z.string().describe("When status last changed (RFC 3339)."),
-  observedGeneration: z.int().optional().describe("The metadata.generation this condition describes."),
-});
+const Condition = z
+  .object({
+    type: z.string().describe("Ready, Reconciling, Stalled or UnsupportedFields."),
+    status: z.enum(["True", "False", "Unknown"]).describe("Condition status."),
+    reason: z.string().describe("CamelCase reason."),
+    message: z.string().describe("Human-readable detail."),
+    lastTransitionTime: z.string().describe("When status last changed (RFC 3339)."),
+    observedGeneration: z.int().optional().describe("The metadata.generation this condition describes."),
+  })
+  .describe("A Kubernetes-style condition (metav1.Condition).");
 
 export const SparkClusterStatus = z
   .object({
-    observedGeneration: z.int().optional().describe("Generation of the spec last reconciled (set by Metacontroller)."),
+    observedGeneration: z
+      .int()
+      .optional()
+      .describe("Generation of the spec last reconciled (set by Metacontroller)."),
     phase: z
       .enum(PHASES)
       .optional()
@@ -343,7 +358,11 @@ export const SparkClusterStatus = z
       .describe("Worker counts."),
     replicas: z.int().optional().describe("Worker pods that exist (scale subresource)."),
     selector: z.string().optional().describe("Label selector of the worker pods (scale subresource, HPA)."),
-    conditions: z.array(Condition).optional().describe("Ready, Reconciling, Stalled (kstatus) and UnsupportedFields."),
+    conditions: z
+      .array(Condition)
+      .optional()
+      .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] })
+      .describe("Ready, Reconciling, Stalled (kstatus) and UnsupportedFields."),
   })
   .describe("Observed state, computed from the cluster's pods.");
 
@@ -363,7 +382,10 @@ export function parseSpec(raw: unknown): ParsedSpec | RejectedSpec {
   const result = SparkClusterSpec.safeParse(raw ?? {});
   if (result.success) return { ok: true, spec: defined(result.data) };
   const errors = result.error.issues.map((issue) => {
-    const path = ["spec", ...issue.path.map(String)].join(".");
+    const path = issue.path.reduce<string>(
+      (text, key) => (typeof key === "number" ? `${text}[${key}]` : `${text}.${String(key)}`),
+      "spec",
+    );
     return `${path}: ${issue.message}`;
   });
   return { ok: false, errors };

@@ -24,13 +24,24 @@ import type { SparkClusterSpec } from "./schema.js";
 
 type NamedService = IService & { metadata: { name: string } };
 
-function service(cluster: string, spec: SparkClusterSpec, name: string, portName: string, port: number): NamedService {
+function service(
+  cluster: string,
+  spec: SparkClusterSpec,
+  name: string,
+  portName: string,
+  port: number,
+): NamedService {
   return {
     apiVersion: "v1",
     kind: "Service",
     metadata: {
       name,
-      labels: { ...spec.labels, [LABEL_NAME]: APP_NAME, [LABEL_INSTANCE]: cluster, [LABEL_MANAGED_BY]: MANAGER },
+      labels: {
+        ...spec.labels,
+        [LABEL_NAME]: APP_NAME,
+        [LABEL_INSTANCE]: cluster,
+        [LABEL_MANAGED_BY]: MANAGER,
+      },
     },
     spec: {
       type: "ClusterIP",

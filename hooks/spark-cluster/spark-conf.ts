@@ -17,7 +17,11 @@ export const SPARK_DEFAULTS_PATH = `${SPARK_CONF_DIR}/${SPARK_DEFAULTS_FILE}`;
  * sparkConfiguration, whose lines come later in the file and therefore win.
  */
 const CLUSTER_DEFAULTS: readonly (readonly [string, string, string])[] = [
-  ["spark.master.rest.enabled", "false", "the REST submission port (6066) is unauthenticated; on by default since 4.1"],
+  [
+    "spark.master.rest.enabled",
+    "false",
+    "the REST submission port (6066) is unauthenticated; on by default since 4.1",
+  ],
   [
     "spark.worker.preferConfiguredMasterAddress",
     "true",
@@ -54,12 +58,18 @@ export function findUserConfigMap(related: readonly KubeObject[], name: string):
   if (found === undefined) return undefined;
   const asStrings = (value: unknown): Record<string, string> =>
     typeof value === "object" && value !== null
-      ? Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"))
+      ? Object.fromEntries(
+          Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+        )
       : {};
   return { name, data: asStrings(found.data), binaryData: asStrings(found.binaryData) };
 }
 
-export function renderSparkDefaults(cluster: string, spec: SparkClusterSpec, user: UserConfigMap | undefined): string {
+export function renderSparkDefaults(
+  cluster: string,
+  spec: SparkClusterSpec,
+  user: UserConfigMap | undefined,
+): string {
   const lines = [
     `# Rendered by sparkhooks for SparkCluster ${cluster}. Later lines win over earlier ones.`,
     "",
@@ -74,7 +84,11 @@ export function renderSparkDefaults(cluster: string, spec: SparkClusterSpec, use
     lines.push("", `# From ConfigMap ${user?.name}`, userDefaults.trimEnd());
   }
   if (spec.sparkConfiguration !== undefined && spec.sparkConfiguration.length > 0) {
-    lines.push("", "# From spec.sparkConfiguration", ...spec.sparkConfiguration.map((s) => propertyLine(s.name, s.value)));
+    lines.push(
+      "",
+      "# From spec.sparkConfiguration",
+      ...spec.sparkConfiguration.map((s) => propertyLine(s.name, s.value)),
+    );
   }
   return `${lines.join("\n")}\n`;
 }
@@ -94,7 +108,10 @@ export function sparkConf(
   spec: SparkClusterSpec,
   user: UserConfigMap | undefined,
 ): SparkConf {
-  const data = sortedRecord({ ...user?.data, [SPARK_DEFAULTS_FILE]: renderSparkDefaults(cluster, spec, user) });
+  const data = sortedRecord({
+    ...user?.data,
+    [SPARK_DEFAULTS_FILE]: renderSparkDefaults(cluster, spec, user),
+  });
   const binaryData = sortedRecord(user?.binaryData ?? {});
   const hasBinary = Object.keys(binaryData).length > 0;
   const configMap = {

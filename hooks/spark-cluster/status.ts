@@ -39,7 +39,13 @@ const MASTER_MESSAGES: Readonly<Record<NonNullable<MasterPlan["activity"]>, stri
   Replacing: "replacing the master with one on the current template",
   Starting: "waiting for the master to become ready",
 };
-const ACTIVITY_ORDER: readonly WorkerActivity[] = ["ReplacingFailed", "RollingUpdate", "Creating", "ScalingDown", "Starting"];
+const ACTIVITY_ORDER: readonly WorkerActivity[] = [
+  "ReplacingFailed",
+  "RollingUpdate",
+  "Creating",
+  "ScalingDown",
+  "Starting",
+];
 
 export interface ClusterObservation {
   readonly desiredWorkers: number;
@@ -57,7 +63,13 @@ export function clusterStatus(context: StatusContext, observation: ClusterObserv
   const activities = ACTIVITY_ORDER.filter((activity) => workers.activities.has(activity));
   const reconciling = master.activity !== undefined || activities.length > 0;
   const phase: Phase =
-    stuck.length > 0 ? "Stalled" : !master.ready ? "Pending" : reconciling || !workersReady ? "Updating" : "Running";
+    stuck.length > 0
+      ? "Stalled"
+      : !master.ready
+        ? "Pending"
+        : reconciling || !workersReady
+          ? "Updating"
+          : "Running";
 
   const workerCount = `${workers.ready}/${desiredWorkers} workers ready`;
   const drafts: ConditionDraft[] = [
@@ -81,7 +93,12 @@ export function clusterStatus(context: StatusContext, observation: ClusterObserv
             .filter((part) => part !== undefined)
             .join("; "),
         }
-      : { type: "Reconciling", status: "False", reason: "UpToDate", message: "all pods are on the current template" },
+      : {
+          type: "Reconciling",
+          status: "False",
+          reason: "UpToDate",
+          message: "all pods are on the current template",
+        },
     stuck.length > 0
       ? { type: "Stalled", status: "True", reason: "PodStuck", message: stuck.slice(0, 5).join("; ") }
       : { type: "Stalled", status: "False", reason: "Progressing", message: "no pod is stuck" },

@@ -7,7 +7,15 @@ import { ConfigMap, Pod, Service } from "kubernetes-models/v1";
 import { isDns1123Label } from "../kube/names.js";
 import type { DesiredObject, KubeObject } from "../metacontroller/protocol.js";
 import { restrictedViolations } from "../../test/support/pod-security.js";
-import { clusterParent, evicted, namesOf, notReady, observeAll, sync, terminating } from "../../test/support/cluster.js";
+import {
+  clusterParent,
+  evicted,
+  namesOf,
+  notReady,
+  observeAll,
+  sync,
+  terminating,
+} from "../../test/support/cluster.js";
 
 const clusterName = fc.stringMatching(/^[a-z]([-a-z0-9]{0,58}[a-z0-9])?$/);
 const quantity = fc.oneof(
@@ -24,20 +32,35 @@ const spec = fc.record(
         instances: fc.oneof(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 12 }).map(String)),
         memory: quantity,
         cpu,
-        labels: fc.dictionary(fc.constantFrom("team", "tier", "example.com/owner"), fc.constantFrom("a", "data-eng", "x.y")),
+        labels: fc.dictionary(
+          fc.constantFrom("team", "tier", "example.com/owner"),
+          fc.constantFrom("a", "data-eng", "x.y"),
+        ),
       },
       { requiredKeys: [] },
     ),
-    master: fc.record({ memory: fc.constantFrom("1Gi", "2Gi", "640Mi"), cpuRequest: cpu }, { requiredKeys: [] }),
+    master: fc.record(
+      { memory: fc.constantFrom("1Gi", "2Gi", "640Mi"), cpuRequest: cpu },
+      { requiredKeys: [] },
+    ),
     metrics: fc.boolean(),
     sparkWebUI: fc.boolean(),
     sparkVersion: fc.constantFrom("4.0.3", "4.1.2", "4.3.0"),
     customImage: fc.constantFrom("apache/spark:4.3.0-scala", "registry.example.com/spark:1"),
-    env: fc.array(fc.record({ name: fc.constantFrom("A", "B_C", "SPARK_DAEMON_MEMORY"), value: fc.oneof(fc.string(), fc.integer()) }), {
-      maxLength: 3,
-    }),
+    env: fc.array(
+      fc.record({
+        name: fc.constantFrom("A", "B_C", "SPARK_DAEMON_MEMORY"),
+        value: fc.oneof(fc.string(), fc.integer()),
+      }),
+      {
+        maxLength: 3,
+      },
+    ),
     sparkConfiguration: fc.array(
-      fc.record({ name: fc.constantFrom("spark.a", "spark.executor.cores", "spark.x.y"), value: fc.oneof(fc.string(), fc.integer()) }),
+      fc.record({
+        name: fc.constantFrom("spark.a", "spark.executor.cores", "spark.x.y"),
+        value: fc.oneof(fc.string(), fc.integer()),
+      }),
       { maxLength: 3 },
     ),
     labels: fc.dictionary(fc.constantFrom("team", "cost-center"), fc.constantFrom("a", "b-1")),
@@ -75,14 +98,19 @@ function validate(child: DesiredObject): void {
 describe("SparkCluster sync invariants", () => {
   it("never throws on schema-valid input and always answers with children and status", () => {
     fc.assert(
-      fc.property(clusterName, spec, fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 8 }), (name, s, picks) => {
-        const parent = clusterParent(s, { name });
-        const first = sync(parent).response;
-        const world = disturb(observeAll(first.children, parent), picks);
-        const { response } = sync(parent, world);
-        expect(Array.isArray(response.children)).toBe(true);
-        expect(typeof response.status).toBe("object");
-      }),
+      fc.property(
+        clusterName,
+        spec,
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 8 }),
+        (name, s, picks) => {
+          const parent = clusterParent(s, { name });
+          const first = sync(parent).response;
+          const world = disturb(observeAll(first.children, parent), picks);
+          const { response } = sync(parent, world);
+          expect(Array.isArray(response.children)).toBe(true);
+          expect(typeof response.status).toBe("object");
+        },
+      ),
       settings,
     );
   });
@@ -92,7 +120,9 @@ describe("SparkCluster sync invariants", () => {
       fc.property(clusterName, spec, (name, s) => {
         const parent = clusterParent(s, { name });
         const world = observeAll(sync(parent).response.children, parent);
-        expect(JSON.stringify(sync(parent, world))).toBe(JSON.stringify(sync(structuredClone(parent), structuredClone(world))));
+        expect(JSON.stringify(sync(parent, world))).toBe(
+          JSON.stringify(sync(structuredClone(parent), structuredClone(world))),
+        );
       }),
       settings,
     );
@@ -139,28 +169,42 @@ describe("SparkCluster sync invariants", () => {
       fc.record({ imagePullPolicy: fc.constantFrom("Sometimes", "always") }),
     );
     fc.assert(
-      fc.property(spec, invalid, fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 8 }), (good, bad, picks) => {
-        const parent = clusterParent(good);
-        if (sync(parent).outcome !== "ok") return;
-        const world = disturb(observeAll(sync(parent).response.children, parent), picks);
-        const { response, outcome } = sync(clusterParent({ ...good, ...bad }), world);
-        expect(outcome).toBe("invalid_spec");
-        expect(namesOf(response.children).sort()).toEqual(namesOf(world).sort());
-      }),
+      fc.property(
+        spec,
+        invalid,
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 8 }),
+        (good, bad, picks) => {
+          const parent = clusterParent(good);
+          if (sync(parent).outcome !== "ok") return;
+          const world = disturb(observeAll(sync(parent).response.children, parent), picks);
+          const { response, outcome } = sync(clusterParent({ ...good, ...bad }), world);
+          expect(outcome).toBe("invalid_spec");
+          expect(namesOf(response.children).sort()).toEqual(namesOf(world).sort());
+        },
+      ),
       settings,
     );
   });
 
   it("counts only observed pods in the status", () => {
     fc.assert(
-      fc.property(spec, fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 8 }), (s, picks) => {
-        const parent = clusterParent(s);
-        const world = disturb(observeAll(sync(parent).response.children, parent), picks);
-        const status = sync(parent, world).response.status as { workers: { ready: number }; replicas: number };
-        const workerPods = world.filter((o) => o.kind === "Pod" && o.metadata.labels?.["app.kubernetes.io/component"] === "worker");
-        expect(status.replicas).toBeLessThanOrEqual(workerPods.length);
-        expect(status.workers.ready).toBeLessThanOrEqual(status.replicas);
-      }),
+      fc.property(
+        spec,
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 8 }),
+        (s, picks) => {
+          const parent = clusterParent(s);
+          const world = disturb(observeAll(sync(parent).response.children, parent), picks);
+          const status = sync(parent, world).response.status as {
+            workers: { ready: number };
+            replicas: number;
+          };
+          const workerPods = world.filter(
+            (o) => o.kind === "Pod" && o.metadata.labels?.["app.kubernetes.io/component"] === "worker",
+          );
+          expect(status.replicas).toBeLessThanOrEqual(workerPods.length);
+          expect(status.workers.ready).toBeLessThanOrEqual(status.replicas);
+        },
+      ),
       settings,
     );
   });

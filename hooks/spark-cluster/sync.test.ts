@@ -36,8 +36,14 @@ function args(pod: Pod | undefined): string[] {
 }
 
 describe("a new SparkCluster", () => {
-  const radanalytics = parseYaml(readFileSync(sharedExample, "utf8")) as { metadata: { name: string }; spec: unknown };
-  const parent = clusterParent(radanalytics.spec, { name: radanalytics.metadata.name, namespace: "spark-clusters" });
+  const radanalytics = parseYaml(readFileSync(sharedExample, "utf8")) as {
+    metadata: { name: string };
+    spec: unknown;
+  };
+  const parent = clusterParent(radanalytics.spec, {
+    name: radanalytics.metadata.name,
+    namespace: "spark-clusters",
+  });
   const { response, outcome } = sync(parent);
 
   it("accepts a radanalytics manifest with a quoted worker count", () => {
@@ -93,7 +99,8 @@ describe("a new SparkCluster", () => {
   });
 
   it("uses the official apache/spark image of the current 4.x release", () => {
-    for (const pod of pods(response.children)) expect(pod.spec.containers[0]?.image).toBe("apache/spark:4.3.0");
+    for (const pod of pods(response.children))
+      expect(pod.spec.containers[0]?.image).toBe("apache/spark:4.3.0");
   });
 
   it("carries the recommended labels and a template hash in every pod name", () => {
@@ -131,7 +138,12 @@ describe("a running cluster", () => {
   it("settles: the next sync wants exactly what is observed and reports Running", () => {
     const { response } = sync(parent, world);
     expect(namesOf(response.children).sort()).toEqual(namesOf(world).sort());
-    expect(response.status).toMatchObject({ phase: "Running", masterReady: true, workers: { desired: 3, ready: 3, upToDate: 3 }, replicas: 3 });
+    expect(response.status).toMatchObject({
+      phase: "Running",
+      masterReady: true,
+      workers: { desired: 3, ready: 3, upToDate: 3 },
+      replicas: 3,
+    });
     expect(condition(response.status, "Ready")).toMatchObject({ status: "True", reason: "ClusterReady" });
     expect(condition(response.status, "Reconciling")).toMatchObject({ status: "False" });
   });
@@ -142,16 +154,26 @@ describe("a running cluster", () => {
 
   it("keeps lastTransitionTime when a condition's status does not change", () => {
     const first = sync(parent, world, NOW).response.status;
-    const again = sync(clusterParent({ worker: { instances: 3 } }, { status: first }), world, LATER).response.status;
+    const again = sync(clusterParent({ worker: { instances: 3 } }, { status: first }), world, LATER).response
+      .status;
     expect(again).toEqual(first);
   });
 
   it("moves lastTransitionTime only for the condition whose status changed", () => {
     const first = sync(parent, world, NOW).response.status;
-    const broken = world.map((o) => (o.metadata.name === podsOf(world, "worker")[0]?.metadata.name ? notReady(o) : o));
-    const next = sync(clusterParent({ worker: { instances: 3 } }, { status: first }), broken, LATER).response.status;
-    expect(condition(next, "Ready")).toMatchObject({ status: "False", lastTransitionTime: "2026-11-22T10:05:00Z" });
-    expect(condition(next, "Stalled")).toMatchObject({ status: "False", lastTransitionTime: "2026-11-22T10:00:00Z" });
+    const broken = world.map((o) =>
+      o.metadata.name === podsOf(world, "worker")[0]?.metadata.name ? notReady(o) : o,
+    );
+    const next = sync(clusterParent({ worker: { instances: 3 } }, { status: first }), broken, LATER).response
+      .status;
+    expect(condition(next, "Ready")).toMatchObject({
+      status: "False",
+      lastTransitionTime: "2026-11-22T10:05:00Z",
+    });
+    expect(condition(next, "Stalled")).toMatchObject({
+      status: "False",
+      lastTransitionTime: "2026-11-22T10:00:00Z",
+    });
   });
 
   it("scales up by adding workers in new slots and keeping the others", () => {
@@ -183,7 +205,10 @@ describe("a running cluster", () => {
     const replaced = workers.filter((w) => !namesOf(world).includes(w.metadata.name));
     expect(replaced.map((w) => w.metadata.labels["sparkhooks.dev/worker-ordinal"])).toEqual(["2"]);
     expect(workers).toHaveLength(3);
-    expect(condition(response.status, "Reconciling")).toMatchObject({ status: "True", reason: "RollingUpdate" });
+    expect(condition(response.status, "Reconciling")).toMatchObject({
+      status: "True",
+      reason: "RollingUpdate",
+    });
   });
 
   it("waits with the rolling replacement while another worker is not Ready", () => {
@@ -196,11 +221,17 @@ describe("a running cluster", () => {
   });
 
   it("finishes a rolling update with every worker replaced", () => {
-    const changed = clusterParent({ worker: { instances: 3 }, sparkConfiguration: [{ name: "spark.executor.cores", value: 1 }] });
+    const changed = clusterParent({
+      worker: { instances: 3 },
+      sparkConfiguration: [{ name: "spark.executor.cores", value: 1 }],
+    });
     const after = converge(changed, world);
     const oldWorkers = new Set(namesOf(podsOf(world, "worker")));
     expect(podsOf(after, "worker").filter((w) => oldWorkers.has(w.metadata.name))).toEqual([]);
-    expect(sync(changed, after).response.status).toMatchObject({ phase: "Running", workers: { upToDate: 3 } });
+    expect(sync(changed, after).response.status).toMatchObject({
+      phase: "Running",
+      workers: { upToDate: 3 },
+    });
   });
 
   it("replaces the master on a master template change", () => {
@@ -208,7 +239,9 @@ describe("a running cluster", () => {
     const { response } = sync(changed, world);
     const [master] = pods(response.children, "master");
     expect(master?.metadata.name).not.toBe(podsOf(world, "master")[0]?.metadata.name);
-    expect(namesOf(pods(response.children, "worker")).sort()).toEqual(namesOf(podsOf(world, "worker")).sort());
+    expect(namesOf(pods(response.children, "worker")).sort()).toEqual(
+      namesOf(podsOf(world, "worker")).sort(),
+    );
   });
 
   it("replaces an evicted worker with a fresh pod", () => {
@@ -249,7 +282,11 @@ describe("an invalid spec", () => {
     ["two masters", { worker: { instances: 2 }, master: { instances: 2 } }, "spec.master.instances"],
     ["a malformed quantity", { worker: { instances: 2, memory: "lots" } }, "spec.worker.memory"],
     ["a bad enum", { worker: { instances: 2 }, imagePullPolicy: "Sometimes" }, "spec.imagePullPolicy"],
-    ["a request above the limit", { worker: { instances: 2, memoryRequest: "8Gi", memoryLimit: "4Gi" } }, "spec.worker.memoryRequest"],
+    [
+      "a request above the limit",
+      { worker: { instances: 2, memoryRequest: "8Gi", memoryLimit: "4Gi" } },
+      "spec.worker.memoryRequest",
+    ],
     ["too little worker memory", { worker: { instances: 2, memory: "1Gi" } }, "spec.worker.memory"],
     ["a bad label", { worker: { instances: 2 }, labels: { "bad key!": "x" } }, "spec.labels"],
   ])("with %s keeps every child and names the field", (_, spec, field) => {
@@ -264,8 +301,8 @@ describe("an invalid spec", () => {
 
   it("keeps each child exactly as Metacontroller last applied it", () => {
     const { response } = sync(clusterParent({ worker: { instances: -1 } }), world);
-    const lastApplied = world.map(
-      (o): unknown => JSON.parse(o.metadata.annotations?.["metacontroller.k8s.io/last-applied-configuration"] ?? "null"),
+    const lastApplied = world.map((o): unknown =>
+      JSON.parse(o.metadata.annotations?.["metacontroller.k8s.io/last-applied-configuration"] ?? "null"),
     );
     expect(response.children).toEqual(expect.arrayContaining(lastApplied));
   });
@@ -293,21 +330,35 @@ describe("cluster options", () => {
 
   it("configures Spark's PrometheusServlet and scrape annotations with metrics: true", () => {
     const { response } = sync(clusterParent({ metrics: true }));
-    const conf = response.children.find((c) => c.kind === "ConfigMap") as unknown as { data: Record<string, string> };
+    const conf = response.children.find((c) => c.kind === "ConfigMap") as unknown as {
+      data: Record<string, string>;
+    };
     expect(conf.data["spark-defaults.conf"]).toContain(
       "spark.metrics.conf.*.sink.prometheusServlet.class=org.apache.spark.metrics.sink.PrometheusServlet",
     );
     const [master] = pods(response.children, "master");
     const [worker] = pods(response.children, "worker");
-    expect(master?.metadata.annotations).toMatchObject({ "prometheus.io/port": "8080", "prometheus.io/path": "/metrics/master/prometheus" });
-    expect(worker?.metadata.annotations).toMatchObject({ "prometheus.io/port": "8081", "prometheus.io/path": "/metrics/prometheus" });
+    expect(master?.metadata.annotations).toMatchObject({
+      "prometheus.io/port": "8080",
+      "prometheus.io/path": "/metrics/master/prometheus",
+    });
+    expect(worker?.metadata.annotations).toMatchObject({
+      "prometheus.io/port": "8081",
+      "prometheus.io/path": "/metrics/prometheus",
+    });
   });
 
   it("writes sparkConfiguration after the defaults so it wins", () => {
-    const { response } = sync(clusterParent({ sparkConfiguration: [{ name: "spark.master.rest.enabled", value: "true" }] }));
-    const conf = (response.children.find((c) => c.kind === "ConfigMap") as unknown as { data: Record<string, string> }).data;
+    const { response } = sync(
+      clusterParent({ sparkConfiguration: [{ name: "spark.master.rest.enabled", value: "true" }] }),
+    );
+    const conf = (
+      response.children.find((c) => c.kind === "ConfigMap") as unknown as { data: Record<string, string> }
+    ).data;
     const text = conf["spark-defaults.conf"] ?? "";
-    expect(text.lastIndexOf("spark.master.rest.enabled=true")).toBeGreaterThan(text.indexOf("spark.master.rest.enabled=false"));
+    expect(text.lastIndexOf("spark.master.rest.enabled=true")).toBeGreaterThan(
+      text.indexOf("spark.master.rest.enabled=false"),
+    );
   });
 
   it("merges the user's configuration ConfigMap and rolls pods when it changes", () => {
@@ -320,7 +371,9 @@ describe("cluster options", () => {
     });
     const one = sync(parent, [], NOW, [userMap("spark.eventLog.enabled true\n")]).response;
     const two = sync(parent, [], NOW, [userMap("spark.eventLog.enabled false\n")]).response;
-    const conf = (one.children.find((c) => c.kind === "ConfigMap") as unknown as { data: Record<string, string> }).data;
+    const conf = (
+      one.children.find((c) => c.kind === "ConfigMap") as unknown as { data: Record<string, string> }
+    ).data;
     expect(conf["log4j2.properties"]).toBe("rootLogger.level = warn\n");
     expect(conf["spark-defaults.conf"]).toContain("spark.eventLog.enabled true");
     expect(namesOf(pods(one.children))).not.toEqual(namesOf(pods(two.children)));
@@ -357,7 +410,9 @@ describe("cluster options", () => {
   it("lets a user environment variable replace ours instead of duplicating it", () => {
     const { response } = sync(clusterParent({ env: [{ name: "SPARK_DAEMON_MEMORY", value: "2g" }] }));
     const env = pods(response.children, "master")[0]?.spec.containers[0]?.env ?? [];
-    expect(env.filter((e) => e.name === "SPARK_DAEMON_MEMORY")).toEqual([{ name: "SPARK_DAEMON_MEMORY", value: "2g" }]);
+    expect(env.filter((e) => e.name === "SPARK_DAEMON_MEMORY")).toEqual([
+      { name: "SPARK_DAEMON_MEMORY", value: "2g" },
+    ]);
   });
 
   it("omits the UI Service with sparkWebUI: false", () => {
@@ -370,5 +425,34 @@ describe("cluster options", () => {
     const { response } = sync(clusterParent({ worker: { instances: 1, cpu: 2.5, memory: "8Gi" } }));
     const worker = args(pods(response.children, "worker")[0]);
     expect(worker[worker.indexOf("--cores") + 1]).toBe("2");
+  });
+});
+
+describe("values written as YAML scalars", () => {
+  it("accepts decimal and boolean Spark settings and env values as strings", () => {
+    const { response, outcome } = sync(
+      clusterParent({
+        sparkConfiguration: [
+          { name: "spark.memory.fraction", value: 0.6 },
+          { name: "spark.eventLog.enabled", value: true },
+        ],
+        env: [{ name: "FLAG", value: false }],
+      }),
+    );
+    expect(outcome).toBe("ok");
+    const conf = (
+      response.children.find((c) => c.kind === "ConfigMap") as unknown as { data: Record<string, string> }
+    ).data;
+    expect(conf["spark-defaults.conf"]).toContain("spark.memory.fraction=0.6\nspark.eventLog.enabled=true");
+    expect(pods(response.children, "master")[0]?.spec.containers[0]?.env).toContainEqual({
+      name: "FLAG",
+      value: "false",
+    });
+  });
+
+  it("rejects an object where a scalar belongs, naming the field", () => {
+    const { response, outcome } = sync(clusterParent({ env: [{ name: "X", value: { nested: 1 } }] }));
+    expect(outcome).toBe("invalid_spec");
+    expect(String(condition(response.status, "Ready")?.message)).toContain("spec.env[0].value");
   });
 });

@@ -3,7 +3,12 @@
  * Pure: no I/O, no clock, no environment.
  */
 import type { SyncResult } from "../metacontroller/controller.js";
-import { observedOfType, type DesiredObject, type KubeObject, type SyncRequest } from "../metacontroller/protocol.js";
+import {
+  observedOfType,
+  type DesiredObject,
+  type KubeObject,
+  type SyncRequest,
+} from "../metacontroller/protocol.js";
 import { isPodReady, isTerminating, keepObserved } from "../kube/observed.js";
 import { planMaster, masterTemplate } from "./master-pod.js";
 import {

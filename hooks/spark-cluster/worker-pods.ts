@@ -98,7 +98,9 @@ export function planWorkers(
   observed: readonly KubeObject[],
 ): WorkerPlan {
   const render = (slot: number): DesiredObject =>
-    podFromTemplate(template, workerPodName(cluster, slot, template.hash), { [LABEL_WORKER_ORDINAL]: String(slot) });
+    podFromTemplate(template, workerPodName(cluster, slot, template.hash), {
+      [LABEL_WORKER_ORDINAL]: String(slot),
+    });
   const live = observed.filter((pod) => !isTerminating(pod));
   const podsBySlot = new Map<number, KubeObject[]>();
   for (const pod of live) {
@@ -141,7 +143,9 @@ export function planWorkers(
   if (outdatedSlots.length > 0) {
     activities.add("RollingUpdate");
     const slot = Math.max(...outdatedSlots);
-    const othersReady = standing.every((pod, other) => other === slot || (pod !== undefined && isPodReady(pod)));
+    const othersReady = standing.every(
+      (pod, other) => other === slot || (pod !== undefined && isPodReady(pod)),
+    );
     if (othersReady) chosen[slot] = render(slot);
   }
   if (live.some((pod) => (slotOf(pod) ?? instances) >= instances)) activities.add("ScalingDown");

@@ -4,14 +4,7 @@
  */
 import { Ajv, type ErrorObject } from "ajv";
 import { describe, expect, it } from "vitest";
-import {
-  loadManifests,
-  loadYamlDocuments,
-  repoPath,
-  sharedDir,
-  yamlFilesIn,
-  type Manifest,
-} from "./load.js";
+import { loadManifests, loadYamlDocuments, repoPath, sharedDir, yamlFilesIn, type Manifest } from "./load.js";
 import { join } from "node:path";
 
 type JsonSchema = {
@@ -41,8 +34,7 @@ function compositeControllerSchema(): JsonSchema {
 }
 
 /** Go's time.ParseDuration syntax ("10s", "1m30s", "500ms"), the CRD's `format: duration`. */
-const GO_DURATION =
-  /^[-+]?(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))*$/;
+const GO_DURATION = /^[-+]?(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))*$/;
 
 function validatorFor(schema: JsonSchema) {
   // strict: false lets ajv ignore the x-kubernetes-* vendor keywords.
@@ -99,15 +91,13 @@ interface CompositeControllerSpec {
   resyncPeriodSeconds?: number;
 }
 
-const files = yamlFilesIn(repoPath("composite-controllers")).filter(
-  (f) => f !== "kustomization.yaml",
-);
-const controllers: { file: string; cc: Manifest & { spec: CompositeControllerSpec } }[] =
-  files.flatMap((file) =>
+const files = yamlFilesIn(repoPath("composite-controllers")).filter((f) => f !== "kustomization.yaml");
+const controllers: { file: string; cc: Manifest & { spec: CompositeControllerSpec } }[] = files.flatMap(
+  (file) =>
     loadManifests(repoPath("composite-controllers", file))
       .filter((m) => m.kind === "CompositeController")
       .map((cc) => ({ file, cc: cc as Manifest & { spec: CompositeControllerSpec } })),
-  );
+);
 
 function hookPath(webhook: Webhook): string | undefined {
   if (webhook.url !== undefined) return new URL(webhook.url).pathname;
@@ -119,9 +109,7 @@ describe("composite-controllers/", () => {
     expect(files).toContain("sparkcluster.yaml");
     for (const file of files) {
       for (const m of loadManifests(repoPath("composite-controllers", file))) {
-        expect(`${m.apiVersion} ${m.kind}`, file).toBe(
-          "metacontroller.k8s.io/v1alpha1 CompositeController",
-        );
+        expect(`${m.apiVersion} ${m.kind}`, file).toBe("metacontroller.k8s.io/v1alpha1 CompositeController");
       }
     }
   });
@@ -161,9 +149,7 @@ describe("composite-controllers/", () => {
         for (const child of children) {
           expect(child.apiVersion, child.resource).toBe("v1");
           // Leaving updateStrategy out silently means OnDelete (pitfall 5): always say it.
-          expect(child.updateStrategy?.method, child.resource).toMatch(
-            /^(OnDelete|Recreate|InPlace)$/,
-          );
+          expect(child.updateStrategy?.method, child.resource).toMatch(/^(OnDelete|Recreate|InPlace)$/);
         }
       });
 
@@ -264,8 +250,6 @@ describe("composite-controllers/sparkcluster.yaml", () => {
   });
 
   it("has a customize hook, to read spec.sparkConfigurationMap as a related ConfigMap", () => {
-    expect(hookPath(entry?.cc.spec.hooks?.["customize"]?.webhook ?? {})).toBe(
-      "/sparkclusters/customize",
-    );
+    expect(hookPath(entry?.cc.spec.hooks?.["customize"]?.webhook ?? {})).toBe("/sparkclusters/customize");
   });
 });

@@ -4,10 +4,7 @@
  * server's configuration.
  */
 import { Deployment, type IDeployment } from "kubernetes-models/apps/v1/Deployment";
-import {
-  NetworkPolicy,
-  type INetworkPolicy,
-} from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { NetworkPolicy, type INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import {
   PodDisruptionBudget,
   type IPodDisruptionBudget,
@@ -42,8 +39,7 @@ const objects: { file: string; m: Manifest }[] = files.flatMap((file) =>
 
 function only<T>(kind: string): T {
   const found = objects.filter(({ m }) => m.kind === kind);
-  if (found.length !== 1)
-    throw new Error(`deploy/ must hold exactly one ${kind}, found ${found.length}`);
+  if (found.length !== 1) throw new Error(`deploy/ must hold exactly one ${kind}, found ${found.length}`);
   return found[0]!.m as unknown as T;
 }
 
@@ -56,10 +52,7 @@ const serviceAccount = only<IServiceAccount & Manifest>("ServiceAccount");
 const pdb = only<IPodDisruptionBudget & Manifest>("PodDisruptionBudget");
 const networkPolicy = only<INetworkPolicy & Manifest>("NetworkPolicy");
 
-function selects(
-  selector: Record<string, string> | undefined,
-  labels: Record<string, string>,
-): boolean {
+function selects(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
   const entries = Object.entries(selector ?? {});
   return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
 }
@@ -129,11 +122,7 @@ describe("deploy/deployment.yaml: the hook server", () => {
     expect(container.readinessProbe?.httpGet?.path).toBe("/readyz");
     expect(container.livenessProbe?.httpGet?.path).toBe("/healthz");
     expect(container.startupProbe?.httpGet?.path).toBe("/healthz");
-    for (const probe of [
-      container.readinessProbe,
-      container.livenessProbe,
-      container.startupProbe,
-    ]) {
+    for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe]) {
       expect(probe?.httpGet?.port).toBe("http");
     }
   });
@@ -166,13 +155,10 @@ describe("deploy/deployment.yaml: the hook server", () => {
   });
 
   it("spreads replicas across nodes", () => {
-    const spread = podSpec.topologySpreadConstraints?.find(
-      (t) => t.topologyKey === "kubernetes.io/hostname",
-    );
+    const spread = podSpec.topologySpreadConstraints?.find((t) => t.topologyKey === "kubernetes.io/hostname");
     const antiAffinity = podSpec.affinity?.podAntiAffinity;
     expect(spread !== undefined || antiAffinity !== undefined).toBe(true);
-    if (spread !== undefined)
-      expect(selects(spread.labelSelector?.matchLabels, podLabels)).toBe(true);
+    if (spread !== undefined) expect(selects(spread.labelSelector?.matchLabels, podLabels)).toBe(true);
   });
 
   it("announces /metrics on the http port to Prometheus", () => {

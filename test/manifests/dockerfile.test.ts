@@ -64,13 +64,10 @@ function expandArgs(value: string, globals: Instruction[]): string {
     const m = /^(\w+)=(\S*)$/.exec(args);
     if (keyword === "ARG" && m !== null) defaults.set(m[1]!, m[2]!);
   }
-  return value.replace(
-    /\$\{(\w+)\}|\$(\w+)/g,
-    (_, a: string | undefined, b: string | undefined) => {
-      const key = a ?? b ?? "";
-      return defaults.get(key) ?? "";
-    },
-  );
+  return value.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => {
+    const key = a ?? b ?? "";
+    return defaults.get(key) ?? "";
+  });
 }
 
 function all(stage: Stage, keyword: string): string[] {
@@ -133,13 +130,7 @@ function compiledPath(source: string): string {
   const read = ts.readConfigFile(configPath, (p) => ts.sys.readFile(p));
   if (read.error !== undefined)
     throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, "\n"));
-  const parsed = ts.parseJsonConfigFileContent(
-    read.config,
-    ts.sys,
-    repoRoot,
-    undefined,
-    configPath,
-  );
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, repoRoot, undefined, configPath);
   const outputs = ts.getOutputFileNames(parsed, repoPath(source), false);
   const js = outputs.find((f) => f.endsWith(".js"));
   if (js === undefined) throw new Error(`tsconfig.build.json emits no JavaScript for ${source}`);
@@ -153,9 +144,7 @@ const SERVER_ENTRY = "hooks/server/main.ts";
 
 const { globals, stages } = parseDockerfile(readFileSync(repoPath("Dockerfile"), "utf8"));
 const final = stages.at(-1)!;
-const build = stages
-  .slice(0, -1)
-  .find((s) => all(s, "RUN").some((r) => /\bnpm run build\b/.test(r)));
+const build = stages.slice(0, -1).find((s) => all(s, "RUN").some((r) => /\bnpm run build\b/.test(r)));
 const ignorePatterns = readFileSync(repoPath(".dockerignore"), "utf8")
   .split("\n")
   .map((l) => l.trim())
@@ -260,8 +249,7 @@ describe("Dockerfile", () => {
   it("uses exec form for CMD and ENTRYPOINT, so node gets the signals itself", () => {
     for (const stage of stages) {
       for (const keyword of ["CMD", "ENTRYPOINT"]) {
-        for (const args of all(stage, keyword))
-          expect(args.startsWith("["), `${keyword} ${args}`).toBe(true);
+        for (const args of all(stage, keyword)) expect(args.startsWith("["), `${keyword} ${args}`).toBe(true);
       }
     }
   });
@@ -271,9 +259,7 @@ describe("Dockerfile", () => {
       for (const { sources } of contextCopies(stage)) {
         for (const src of sources) {
           expect(existsSync(repoPath(src)), `COPY ${src}: missing`).toBe(true);
-          expect(dockerignored(src, ignorePatterns), `COPY ${src}: excluded by .dockerignore`).toBe(
-            false,
-          );
+          expect(dockerignored(src, ignorePatterns), `COPY ${src}: excluded by .dockerignore`).toBe(false);
         }
       }
     }

@@ -44,10 +44,7 @@ describe("deploy/kustomization.yaml", () => {
 
   it("adds the recommended labels without touching selectors", () => {
     expect(k.commonLabels).toBeUndefined(); // commonLabels rewrites selectors
-    const pairs = Object.assign({}, ...(k.labels ?? []).map((l) => l.pairs)) as Record<
-      string,
-      string
-    >;
+    const pairs = Object.assign({}, ...(k.labels ?? []).map((l) => l.pairs)) as Record<string, string>;
     expect(pairs["app.kubernetes.io/name"]).toBe("sparkhooks");
     expect(pairs["app.kubernetes.io/part-of"]).toBe("sparkhooks");
     for (const l of k.labels ?? []) expect(l.includeSelectors ?? false).toBe(false);

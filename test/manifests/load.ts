@@ -86,5 +86,5 @@ export interface Kustomization {
 
 export function loadKustomization(dir: string): Kustomization {
   const [doc] = loadYamlDocuments(join(dir, "kustomization.yaml"));
-  return (doc ?? {}) as Kustomization;
+  return doc ?? {};
 }

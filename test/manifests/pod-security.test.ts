@@ -57,11 +57,7 @@ describe("restrictedViolations", () => {
     ["hostNetwork", (s) => (s.hostNetwork = true), /hostNetwork/],
     ["hostPID", (s) => (s.hostPID = true), /hostPID/],
     ["hostIPC", (s) => (s.hostIPC = true), /hostIPC/],
-    [
-      "hostPath volume",
-      (s) => s.volumes!.push({ name: "h", hostPath: { path: "/" } }),
-      /"h": type hostPath/,
-    ],
+    ["hostPath volume", (s) => s.volumes!.push({ name: "h", hostPath: { path: "/" } }), /"h": type hostPath/],
     [
       "image volume (not allowed by every release)",
       (s) => s.volumes!.push({ name: "i", image: { reference: "x" } }),
@@ -91,8 +87,7 @@ describe("restrictedViolations", () => {
     ],
     [
       "SYS_ADMIN added",
-      (s) =>
-        (s.containers[0]!.securityContext!.capabilities = { drop: ["ALL"], add: ["SYS_ADMIN"] }),
+      (s) => (s.containers[0]!.securityContext!.capabilities = { drop: ["ALL"], add: ["SYS_ADMIN"] }),
       /SYS_ADMIN/,
     ],
     ["seccomp missing", (s) => (s.securityContext = { runAsNonRoot: true }), /seccompProfile/],
@@ -101,11 +96,7 @@ describe("restrictedViolations", () => {
       (s) => (s.containers[0]!.securityContext!.seccompProfile = { type: "Unconfined" }),
       /seccompProfile/,
     ],
-    [
-      "hostPort",
-      (s) => (s.containers[0]!.ports = [{ containerPort: 80, hostPort: 80 }]),
-      /hostPort/,
-    ],
+    ["hostPort", (s) => (s.containers[0]!.ports = [{ containerPort: 80, hostPort: 80 }]), /hostPort/],
     [
       "unsafe sysctl",
       (s) => (s.securityContext!.sysctls = [{ name: "kernel.msgmax", value: "1" }]),
@@ -116,11 +107,7 @@ describe("restrictedViolations", () => {
       (s) => (s.securityContext!.seLinuxOptions = { user: "system_u" }),
       /seLinuxOptions\.user/,
     ],
-    [
-      "procMount Unmasked",
-      (s) => (s.containers[0]!.securityContext!.procMount = "Unmasked"),
-      /procMount/,
-    ],
+    ["procMount Unmasked", (s) => (s.containers[0]!.securityContext!.procMount = "Unmasked"), /procMount/],
     [
       "probe host",
       (s) => (s.containers[0]!.livenessProbe = { httpGet: { port: 80, host: "10.0.0.1" } }),

@@ -55,7 +55,12 @@ export function syncRequest(
   };
 }
 
-export function sync(parent: KubeObject, observed: readonly KubeObject[] = [], now = NOW, related: readonly KubeObject[] = []): SyncResult {
+export function sync(
+  parent: KubeObject,
+  observed: readonly KubeObject[] = [],
+  now = NOW,
+  related: readonly KubeObject[] = [],
+): SyncResult {
   return syncSparkCluster(syncRequest(parent, observed, related), now);
 }
 
@@ -65,14 +70,23 @@ export function observeAll(desired: readonly DesiredObject[], parent: KubeObject
 }
 
 /** Syncs until the desired children equal the observed ones, all pods Running and Ready. */
-export function converge(parent: KubeObject, observed: readonly KubeObject[] = [], rounds = 20): KubeObject[] {
+export function converge(
+  parent: KubeObject,
+  observed: readonly KubeObject[] = [],
+  rounds = 20,
+): KubeObject[] {
   let world = [...observed];
   for (let round = 0; round < rounds; round += 1) {
     const desired = sync(parent, world).response.children;
     const names = (objects: readonly { metadata: { name: string } }[]) =>
-      objects.map((o) => o.metadata.name).sort().join(",");
+      objects
+        .map((o) => o.metadata.name)
+        .sort()
+        .join(",");
     const kept = new Map(world.map((o) => [o.metadata.name, o]));
-    const next = desired.map((child, index) => kept.get(child.metadata.name) ?? observe(child, parent, index));
+    const next = desired.map(
+      (child, index) => kept.get(child.metadata.name) ?? observe(child, parent, index),
+    );
     if (names(next) === names(world)) return world;
     world = next;
   }
@@ -91,7 +105,11 @@ export function notReady(pod: KubeObject): KubeObject {
 }
 
 export function evicted(pod: KubeObject): KubeObject {
-  return withPodStatus(pod, { phase: "Failed", reason: "Evicted", message: "The node was low on resource: memory." });
+  return withPodStatus(pod, {
+    phase: "Failed",
+    reason: "Evicted",
+    message: "The node was low on resource: memory.",
+  });
 }
 
 export function imagePullBackOff(pod: KubeObject): KubeObject {
@@ -99,7 +117,10 @@ export function imagePullBackOff(pod: KubeObject): KubeObject {
     phase: "Pending",
     conditions: [{ type: "Ready", status: "False" }],
     containerStatuses: [
-      { name: "spark", state: { waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image" } } },
+      {
+        name: "spark",
+        state: { waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image" } },
+      },
     ],
   });
 }
@@ -110,12 +131,17 @@ export function terminating(object: KubeObject): KubeObject {
 
 interface Labelled {
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly labels?: Readonly<Record<string, string>> | undefined };
+  readonly metadata: {
+    readonly name: string;
+    readonly labels?: Readonly<Record<string, string>> | undefined;
+  };
 }
 
 export function podsOf<T extends Labelled>(objects: readonly T[], component?: string): T[] {
   return objects.filter(
-    (o) => o.kind === "Pod" && (component === undefined || o.metadata.labels?.["app.kubernetes.io/component"] === component),
+    (o) =>
+      o.kind === "Pod" &&
+      (component === undefined || o.metadata.labels?.["app.kubernetes.io/component"] === component),
   );
 }
 

@@ -57,20 +57,13 @@ interface NamedContainer {
   readonly where: string;
   readonly container: Pick<
     IContainer,
-    | "name"
-    | "securityContext"
-    | "ports"
-    | "livenessProbe"
-    | "readinessProbe"
-    | "startupProbe"
-    | "lifecycle"
+    "name" | "securityContext" | "ports" | "livenessProbe" | "readinessProbe" | "startupProbe" | "lifecycle"
   >;
 }
 
 function allContainers(spec: IPodSpec): NamedContainer[] {
   const out: NamedContainer[] = [];
-  for (const c of spec.initContainers ?? [])
-    out.push({ where: `initContainers "${c.name}"`, container: c });
+  for (const c of spec.initContainers ?? []) out.push({ where: `initContainers "${c.name}"`, container: c });
   for (const c of spec.containers) out.push({ where: `containers "${c.name}"`, container: c });
   for (const c of spec.ephemeralContainers ?? []) {
     out.push({ where: `ephemeralContainers "${c.name}"`, container: c });
@@ -103,10 +96,7 @@ function hostFields(c: NamedContainer["container"]): string[] {
  * Every way `podSpec` (plus, optionally, the pod's annotations) breaks the restricted profile,
  * as readable messages naming the field; `[]` means the pod would be admitted.
  */
-export function restrictedViolations(
-  podSpec: IPodSpec,
-  metadata: PodMetadataForSecurity = {},
-): string[] {
+export function restrictedViolations(podSpec: IPodSpec, metadata: PodMetadataForSecurity = {}): string[] {
   const v: string[] = [];
   const pod = podSpec.securityContext;
   // Linux-only checks (allowPrivilegeEscalation, seccomp, capabilities) do not apply to pods
@@ -216,9 +206,7 @@ export function restrictedViolations(
       }
       for (const cap of sc?.capabilities?.add ?? []) {
         if (cap !== "NET_BIND_SERVICE") {
-          v.push(
-            `${where}: securityContext.capabilities.add may only contain NET_BIND_SERVICE, not ${cap}`,
-          );
+          v.push(`${where}: securityContext.capabilities.add may only contain NET_BIND_SERVICE, not ${cap}`);
         }
       }
     }
