@@ -1,0 +1,551 @@
+/**
+ * Runs a rendered Pod as a local process, as faithfully as one host allows.
+ *
+ * What the kubelet and the apache/spark image would do, and what this does instead:
+ *
+ * - Program: the container's `command` (which replaces the image's ENTRYPOINT) followed by
+ *   `args`; without `command`, the image's /opt/entrypoint.sh, whose pass-through branch does
+ *   `exec "$@"` for anything but `driver`/`executor`, so `args[0]` is the program. The
+ *   pass-through branch changes no exported variable (it sets JAVA_HOME only when it is empty,
+ *   and the image sets it), so its environment is the image's ENV plus the container's env.
+ * - Environment: `value`s with `$(VAR)` expanded against the variables defined before them,
+ *   `fieldRef`s from the pod (status.podIP is a loopback address of its own per pod), and
+ *   `configMapKeyRef`s from the ConfigMaps given; anything else throws.
+ * - Arguments: `$(VAR)` expanded exactly as the kubelet does (only variables of the container's
+ *   env; `$$` escapes; unknown references stay as they are).
+ * - Filesystem: every absolute path in the final argv, env values and working directory goes
+ *   through a mount table: the pod's volumeMounts first (ConfigMap → a directory holding its
+ *   files, emptyDir → a fresh directory), then the image's own files (/opt/spark → the pyspark
+ *   package, which has the same bin/, sbin/ and jars/; /opt/java/openjdk → a local JDK), then a
+ *   few system directories that exist on every Linux host. A path no entry covers throws.
+ * - Network: see {@link Emulation}: the only places where the process sees something the
+ *   pod did not ask for. Each is listed in `deviations`.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname, join, relative } from "node:path";
+import type {
+  IConfigMap,
+  IContainer,
+  IEnvVar,
+  IPod,
+  IService,
+  IVolume,
+  IVolumeMount,
+} from "kubernetes-models/v1";
+
+/** apache/spark:<version> as built by apache/spark-docker (Dockerfile + entrypoint.sh). */
+export const SPARK_IMAGE = {
+  entrypoint: "/opt/entrypoint.sh",
+  workingDir: "/opt/spark/work-dir",
+  sparkHome: "/opt/spark",
+  /** eclipse-temurin base images put the JRE here and on PATH. */
+  javaHome: "/opt/java/openjdk",
+  path: "/opt/java/openjdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+} as const;
+
+/** Host directories that stand in for the image's own (Ubuntu's userland: bash, coreutils). */
+const SYSTEM_DIRS = ["/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/dev"];
+
+export interface LocalRuntime {
+  /** Stands in for /opt/spark. */
+  readonly sparkHome: string;
+  /** Stands in for /opt/java/openjdk. */
+  readonly javaHome: string;
+}
+
+export interface MountEntry {
+  readonly containerPath: string;
+  readonly localPath: string;
+  /** `volume <name> (configMap <cm>)`, `volume <name> (emptyDir)`, `image`, `host`. */
+  readonly source: string;
+  readonly readOnly: boolean;
+}
+
+/** A name the pod would resolve through cluster DNS or its /etc/hosts, and the address it gets. */
+export interface HostEntry {
+  readonly ip: string;
+  readonly names: readonly string[];
+}
+
+export interface AdaptOptions {
+  readonly runtime: LocalRuntime;
+  readonly podIP: string;
+  readonly namespace: string;
+  /** A fresh directory for this pod: volumes, hosts file. */
+  readonly scratchDir: string;
+  /** ConfigMaps the pod may mount or reference (the hook's ConfigMap child). */
+  readonly configMaps: readonly IConfigMap[];
+  /** Service names → pod IPs (see {@link serviceHosts}). */
+  readonly hosts: readonly HostEntry[];
+}
+
+export interface LocalProcess {
+  readonly podName: string;
+  readonly podIP: string;
+  readonly command: string;
+  readonly args: string[];
+  readonly env: Record<string, string>;
+  readonly cwd: string;
+  readonly mounts: readonly MountEntry[];
+  /** The JVM's hosts file: the pod's /etc/hosts plus cluster DNS for the Services. */
+  readonly hostsFile: string;
+  /** Local directory of each volume, by volume name. */
+  readonly volumeDirs: Readonly<Record<string, string>>;
+  /** Everything the process gets that the pod did not say, and why. */
+  readonly deviations: readonly string[];
+}
+
+/**
+ * The environment the adapter adds, each because one host is not a cluster:
+ *
+ * - SPARK_LOCAL_IP=<pod IP>. Spark binds its web UIs (master 8080, worker 8081, driver 4040)
+ *   to 0.0.0.0 unless SPARK_LOCAL_IP is set (`WebUI.bind`; the master log says "Bound
+ *   MasterWebUI to 0.0.0.0"). In a pod that is the pod's own network namespace; on one host the
+ *   second worker's 8081 would be taken and Spark would quietly move it to 8082. With
+ *   SPARK_LOCAL_IP the UIs bind to the pod IP, so the rendered `--webui-port` stays as it is
+ *   for every worker. Spark's other use of it (the default local address) yields the same
+ *   value as in the pod, where the hostname resolves to the pod IP through /etc/hosts.
+ * - SPARK_DAEMON_JAVA_OPTS += -Djdk.net.hosts.file=<file>: the JVM resolves names from a file
+ *   that holds what the pod would see: `localhost`, its hostname → its pod IP (the kubelet's
+ *   /etc/hosts; the host's name stands in for the pod name, which is the container's hostname)
+ *   and each Service name (short, `.<ns>.svc`, `.<ns>.svc.cluster.local`) → the IP of the one
+ *   pod its selector picks, which is what a ClusterIP Service with port == targetPort forwards
+ *   to. A name not in the file does not resolve, as in the cluster.
+ * - SPARK_DAEMON_JAVA_OPTS += -Djava.io.tmpdir=<the /tmp volume>: the JVM's temporary files
+ *   (and so Spark's default spark.local.dir) go to the pod's /tmp emptyDir, as in the pod.
+ * - JAVA_HOME, SPARK_HOME, PATH: the image's ENV, with the image's paths mapped like any other.
+ */
+export const EMULATED_ENV = ["SPARK_LOCAL_IP", "SPARK_DAEMON_JAVA_OPTS", "JAVA_HOME", "SPARK_HOME", "PATH"];
+
+// ---------------------------------------------------------------------------------------------
+// $(VAR) expansion: a port of k8s.io/kubernetes third_party/forked/golang/expansion/expand.go.
+
+/**
+ * The kubelet's expansion: `$(NAME)` → mapping(NAME); `$$` → `$`; `$` before anything else,
+ * or an unterminated `$(`, stays as written. A name the mapping does not know stays `$(NAME)`.
+ */
+export function expandKubeVars(input: string, lookup: (name: string) => string | undefined): string {
+  let out = "";
+  let checkpoint = 0;
+  for (let cursor = 0; cursor < input.length; cursor += 1) {
+    if (input[cursor] !== "$" || cursor + 1 >= input.length) continue;
+    out += input.slice(checkpoint, cursor);
+    const rest = input.slice(cursor + 1);
+    let advance = 1;
+    if (rest[0] === "$") {
+      out += "$";
+    } else if (rest[0] === "(") {
+      const close = rest.indexOf(")", 1);
+      if (close === -1) {
+        out += "$(";
+      } else {
+        const name = rest.slice(1, close);
+        out += lookup(name) ?? `$(${name})`;
+        advance = close + 1;
+      }
+    } else {
+      out += `$${rest[0]}`;
+    }
+    cursor += advance;
+    checkpoint = cursor + 1;
+  }
+  return out + input.slice(checkpoint);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mount table.
+
+function isUnder(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith("/") ? root : `${root}/`);
+}
+
+export class MountTable {
+  constructor(readonly entries: readonly MountEntry[]) {}
+
+  /** The entry covering a container path: the longest matching mount wins, as in a container. */
+  entryFor(containerPath: string): MountEntry | undefined {
+    let best: MountEntry | undefined;
+    for (const entry of this.entries) {
+      if (!isUnder(containerPath, entry.containerPath)) continue;
+      // Strictly longer: at equal paths the earlier entry (a volume, not the image) wins.
+      if (best === undefined || entry.containerPath.length > best.containerPath.length) best = entry;
+    }
+    return best;
+  }
+
+  /** The local path of an absolute container path; throws when nothing covers it. */
+  resolve(containerPath: string): string {
+    const entry = this.entryFor(containerPath);
+    if (entry === undefined) {
+      throw new Error(`container path ${containerPath} is on no volume and not in the image's known files`);
+    }
+    const rest = relative(entry.containerPath, containerPath);
+    return rest === "" ? entry.localPath : join(entry.localPath, rest);
+  }
+
+  /**
+   * Rewrites each absolute path in a string: a whole value, or one that follows `=`, `:`, `,`
+   * or whitespace (`-Dx=/p`, `a:/p`). `//` (URLs such as spark://host:7077) is left alone.
+   */
+  rewrite(value: string): string {
+    return value.replace(/(^|[=:,\s])(\/(?!\/)[^\s:,=]*)/g, (_match, lead: string, path: string) => {
+      return `${lead}${this.resolve(path)}`;
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Services → hosts.
+
+function matchesSelector(pod: IPod, selector: Readonly<Record<string, string>>): boolean {
+  const labels = pod.metadata?.labels ?? {};
+  return Object.entries(selector).every(([key, value]) => labels[key] === value);
+}
+
+/**
+ * What each Service name resolves to, emulated by name resolution alone: the IP of the single
+ * pod its selector picks. Only ClusterIP Services whose ports forward to the same port number
+ * on the pod can be emulated this way; anything else throws.
+ */
+export function serviceHosts(
+  services: readonly IService[],
+  pods: readonly { readonly pod: IPod; readonly ip: string }[],
+  namespace: string,
+): HostEntry[] {
+  return services.map((service) => {
+    const name = service.metadata?.name;
+    if (name === undefined) throw new Error("a Service without a name");
+    const spec = service.spec ?? {};
+    if ((spec.type ?? "ClusterIP") !== "ClusterIP") {
+      throw new Error(`Service ${name}: type ${spec.type ?? ""} cannot be emulated`);
+    }
+    const selector = spec.selector ?? {};
+    if (Object.keys(selector).length === 0) throw new Error(`Service ${name} has no selector`);
+    const picked = pods.filter((entry) => matchesSelector(entry.pod, selector));
+    if (picked.length !== 1) {
+      throw new Error(
+        `Service ${name} selects ${picked.length} pods (${picked.map((p) => p.pod.metadata?.name ?? "?").join(", ")}); ` +
+          "one is needed to emulate it by name resolution",
+      );
+    }
+    const [target] = picked as [(typeof picked)[0]];
+    const container = target.pod.spec?.containers[0];
+    for (const port of spec.ports ?? []) {
+      const targetPort = port.targetPort ?? port.port;
+      const resolved =
+        typeof targetPort === "number"
+          ? targetPort
+          : container?.ports?.find((p) => p.name === targetPort)?.containerPort;
+      if (resolved !== port.port) {
+        throw new Error(
+          `Service ${name}: port ${port.port} → targetPort ${String(targetPort)} cannot be emulated by name resolution`,
+        );
+      }
+      if (!(container?.ports ?? []).some((p) => p.containerPort === resolved)) {
+        throw new Error(`Service ${name}: port ${resolved} is not a container port of the selected pod`);
+      }
+    }
+    return {
+      ip: target.ip,
+      names: [
+        name,
+        `${name}.${namespace}`,
+        `${name}.${namespace}.svc`,
+        `${name}.${namespace}.svc.cluster.local`,
+      ],
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pod.
+
+/**
+ * The file behind -Djdk.net.hosts.file: the pod's /etc/hosts as the kubelet writes it (the
+ * host's name stands in for the pod's hostname) and the cluster's Service names. Rewriting it
+ * is how a Service's endpoint change is emulated; the JVM reads it on each lookup that its
+ * address cache (30 s by default) does not answer.
+ */
+export function writeHostsFile(
+  path: string,
+  podIP: string,
+  podName: string,
+  hosts: readonly HostEntry[],
+): void {
+  const lines = [
+    "# The pod's /etc/hosts (kubelet) and the cluster's Service names, for -Djdk.net.hosts.file",
+    "127.0.0.1 localhost",
+    `${podIP} ${hostname()} ${podName}`,
+    ...hosts.map((entry) => `${entry.ip} ${entry.names.join(" ")}`),
+  ];
+  writeFileSync(path, `${lines.join("\n")}\n`);
+}
+
+function onlyContainer(pod: IPod): IContainer {
+  const spec = pod.spec;
+  if (spec === undefined) throw new Error("pod has no spec");
+  if ((spec.initContainers ?? []).length > 0) throw new Error("init containers are not emulated");
+  if (spec.containers.length !== 1) {
+    throw new Error(`expected one container, got ${spec.containers.length}`);
+  }
+  return spec.containers[0]!;
+}
+
+function writeConfigMapVolume(volume: IVolume, configMaps: readonly IConfigMap[], dir: string): void {
+  const source = volume.configMap!;
+  const configMap = configMaps.find((cm) => cm.metadata?.name === source.name);
+  if (configMap === undefined) {
+    if (source.optional === true) return;
+    throw new Error(`volume ${volume.name}: ConfigMap ${source.name ?? ""} not found`);
+  }
+  const files: Record<string, Buffer> = {};
+  for (const [key, text] of Object.entries(configMap.data ?? {})) files[key] = Buffer.from(text, "utf8");
+  for (const [key, base64] of Object.entries(configMap.binaryData ?? {})) {
+    files[key] = Buffer.from(base64, "base64");
+  }
+  const items = source.items;
+  const placed =
+    items === undefined
+      ? Object.entries(files).map(([key, content]) => [key, content] as const)
+      : items.map((item) => {
+          const content = files[item.key];
+          if (content === undefined)
+            throw new Error(`volume ${volume.name}: ConfigMap has no key ${item.key}`);
+          return [item.path, content] as const;
+        });
+  for (const [path, content] of placed) {
+    const target = join(dir, path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content);
+  }
+}
+
+function buildMounts(
+  container: IContainer,
+  pod: IPod,
+  options: AdaptOptions,
+): { mounts: MountEntry[]; volumeDirs: Record<string, string> } {
+  const volumes = new Map((pod.spec?.volumes ?? []).map((volume) => [volume.name, volume]));
+  const volumeDirs: Record<string, string> = {};
+  for (const [name, volume] of volumes) {
+    const dir = join(options.scratchDir, "volumes", name);
+    mkdirSync(dir, { recursive: true });
+    if (volume.configMap !== undefined) writeConfigMapVolume(volume, options.configMaps, dir);
+    else if (volume.emptyDir === undefined) {
+      const kind = Object.keys(volume).filter((key) => key !== "name");
+      throw new Error(`volume ${name}: type ${kind.join(",")} is not emulated`);
+    }
+    volumeDirs[name] = dir;
+  }
+  const mounts: MountEntry[] = (container.volumeMounts ?? []).map((mount: IVolumeMount) => {
+    const volume = volumes.get(mount.name);
+    const dir = volumeDirs[mount.name];
+    if (volume === undefined || dir === undefined) {
+      throw new Error(`volumeMount ${mount.mountPath}: no volume named ${mount.name}`);
+    }
+    if (mount.subPath !== undefined || mount.subPathExpr !== undefined) {
+      throw new Error(`volumeMount ${mount.mountPath}: subPath is not emulated`);
+    }
+    const kind = volume.configMap === undefined ? "emptyDir" : `configMap ${volume.configMap.name ?? ""}`;
+    return {
+      containerPath: mount.mountPath,
+      localPath: dir,
+      source: `volume ${mount.name} (${kind})`,
+      readOnly: mount.readOnly === true,
+    };
+  });
+  // The image's writable-looking directories (WORKDIR, /tmp) get scratch directories; with a
+  // read-only root filesystem they are read-only, which adaptPod enforces for what Spark uses.
+  const rootReadOnly = container.securityContext?.readOnlyRootFilesystem === true;
+  const rootDir = (name: string): string => {
+    const dir = join(options.scratchDir, "rootfs", name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  const image: MountEntry[] = [
+    {
+      containerPath: SPARK_IMAGE.workingDir,
+      localPath: rootDir("work-dir"),
+      source: "image",
+      readOnly: rootReadOnly,
+    },
+    { containerPath: "/tmp", localPath: rootDir("tmp"), source: "image", readOnly: rootReadOnly },
+    {
+      containerPath: SPARK_IMAGE.sparkHome,
+      localPath: options.runtime.sparkHome,
+      source: "image",
+      readOnly: true,
+    },
+    {
+      containerPath: SPARK_IMAGE.javaHome,
+      localPath: options.runtime.javaHome,
+      source: "image",
+      readOnly: true,
+    },
+    ...SYSTEM_DIRS.map((dir) => ({ containerPath: dir, localPath: dir, source: "host", readOnly: true })),
+  ];
+  // Volume mounts first: at equal paths the mount hides the image's directory.
+  return { mounts: [...mounts, ...image], volumeDirs };
+}
+
+function resolveEnv(container: IContainer, pod: IPod, options: AdaptOptions): Map<string, string> {
+  const env = new Map<string, string>();
+  const podName = pod.metadata?.name ?? "";
+  for (const entry of container.env ?? ([] as IEnvVar[])) {
+    const from = entry.valueFrom;
+    if (from === undefined) {
+      env.set(
+        entry.name,
+        expandKubeVars(entry.value ?? "", (name) => env.get(name)),
+      );
+      continue;
+    }
+    if (from.fieldRef !== undefined) {
+      const field = from.fieldRef.fieldPath;
+      const value =
+        field === "status.podIP" || field === "status.podIPs"
+          ? options.podIP
+          : field === "metadata.name"
+            ? podName
+            : field === "metadata.namespace"
+              ? options.namespace
+              : undefined;
+      if (value === undefined) throw new Error(`env ${entry.name}: fieldRef ${field} is not emulated`);
+      env.set(entry.name, value);
+    } else if (from.configMapKeyRef !== undefined) {
+      const ref = from.configMapKeyRef;
+      const value = options.configMaps.find((cm) => cm.metadata?.name === ref.name)?.data?.[ref.key];
+      if (value === undefined) {
+        if (ref.optional === true) continue;
+        throw new Error(`env ${entry.name}: ConfigMap ${ref.name ?? ""} has no key ${ref.key}`);
+      }
+      env.set(entry.name, value);
+    } else {
+      throw new Error(`env ${entry.name}: ${Object.keys(from).join(",")} is not emulated`);
+    }
+  }
+  return env;
+}
+
+/** Maps a rendered Pod to a local process; writes its volumes and hosts file under scratchDir. */
+export function adaptPod(pod: IPod, options: AdaptOptions): LocalProcess {
+  const podName = pod.metadata?.name;
+  if (podName === undefined) throw new Error("pod has no name");
+  const container = onlyContainer(pod);
+  const deviations: string[] = [];
+
+  // The kubelet: env, then $(VAR) in command and args against the container's env only.
+  const containerEnv = resolveEnv(container, pod, options);
+  const expand = (value: string): string => expandKubeVars(value, (name) => containerEnv.get(name));
+  const command = (container.command ?? []).map(expand);
+  const args = (container.args ?? []).map(expand);
+
+  // The image: ENTRYPOINT unless `command` replaces it.
+  let argv: string[];
+  if (command.length > 0) {
+    argv = [...command, ...args];
+  } else {
+    const first = args[0];
+    if (first === undefined)
+      throw new Error(`pod ${podName}: no command and no args: the entrypoint has nothing to exec`);
+    if (first === "driver" || first === "executor") {
+      throw new Error(`pod ${podName}: the entrypoint's ${first} branch is not emulated`);
+    }
+    argv = args; // entrypoint.sh: `exec "$@"`
+  }
+
+  const { mounts, volumeDirs } = buildMounts(container, pod, options);
+  const table = new MountTable(mounts);
+  const program = argv[0]!;
+  if (!program.startsWith("/")) {
+    throw new Error(
+      `pod ${podName}: program ${program} is not an absolute path; PATH lookup is not emulated`,
+    );
+  }
+  const localArgv = argv.map((arg) => table.rewrite(arg));
+
+  // Spark writes to /tmp (java.io.tmpdir, spark.local.dir) and its working directory.
+  const workingDir = container.workingDir ?? SPARK_IMAGE.workingDir;
+  for (const [path, why] of [
+    ["/tmp", "the JVM's and Spark's temporary files"],
+    [workingDir, "the working directory"],
+  ] as const) {
+    if (table.entryFor(path)?.readOnly === true) {
+      throw new Error(`pod ${podName}: ${path} (${why}) is read-only in this pod: no writable volume there`);
+    }
+  }
+
+  const hostsFile = join(options.scratchDir, "hosts");
+  writeHostsFile(hostsFile, options.podIP, podName, options.hosts);
+
+  // The image's ENV, then the container's env over it (a container variable wins, as in a pod).
+  const env: Record<string, string> = {
+    PATH: SPARK_IMAGE.path,
+    JAVA_HOME: SPARK_IMAGE.javaHome,
+    SPARK_HOME: SPARK_IMAGE.sparkHome,
+  };
+  for (const [name, value] of containerEnv) env[name] = value;
+  for (const name of Object.keys(env)) env[name] = table.rewrite(env[name]!);
+
+  // Emulation (see EMULATED_ENV).
+  if (env.SPARK_LOCAL_IP !== undefined) {
+    throw new Error(`pod ${podName}: sets SPARK_LOCAL_IP itself; the emulation relies on it`);
+  }
+  env.SPARK_LOCAL_IP = options.podIP;
+  deviations.push(
+    `SPARK_LOCAL_IP=${options.podIP}: web UIs bind to the pod IP instead of 0.0.0.0 (a pod has its own network namespace)`,
+  );
+  const jvmOptions = [`-Djdk.net.hosts.file=${hostsFile}`, `-Djava.io.tmpdir=${table.resolve("/tmp")}`];
+  // Spark's launcher refuses SPARK_DAEMON_JAVA_OPTS that contain "Xmx" anywhere, paths included.
+  if (jvmOptions.some((option) => option.includes("Xmx"))) {
+    throw new Error(`scratch path ${options.scratchDir} contains "Xmx", which Spark's launcher rejects`);
+  }
+  env.SPARK_DAEMON_JAVA_OPTS = [...jvmOptions, ...(env.SPARK_DAEMON_JAVA_OPTS ?? "").split(" ")]
+    .filter((option) => option !== "")
+    .join(" ");
+  deviations.push(
+    "SPARK_DAEMON_JAVA_OPTS: -Djdk.net.hosts.file (the pod's /etc/hosts and cluster DNS) and " +
+      "-Djava.io.tmpdir (the /tmp volume)",
+  );
+  deviations.push(
+    `image Java ${SPARK_IMAGE.javaHome} → ${options.runtime.javaHome}; image /opt/spark → pyspark package ${options.runtime.sparkHome}`,
+  );
+  deviations.push(
+    `runs as the test's user (uid ${process.getuid?.() ?? "?"}), not the pod's runAsUser; ` +
+      "the read-only /opt/spark is checked by a before/after listing instead",
+  );
+
+  const cwd = table.resolve(workingDir);
+  if (!existsSync(cwd))
+    throw new Error(`pod ${podName}: working directory ${workingDir} (${cwd}) does not exist`);
+  return {
+    podName,
+    podIP: options.podIP,
+    command: localArgv[0]!,
+    args: localArgv.slice(1),
+    env,
+    cwd,
+    mounts,
+    hostsFile,
+    volumeDirs,
+    deviations,
+  };
+}
+
+export type ProbeKind = "startupProbe" | "readinessProbe" | "livenessProbe";
+
+/** The URL the kubelet's httpGet probe of this kind would request, at the pod's IP. */
+export function httpProbeUrl(pod: IPod, podIP: string, kind: ProbeKind): string {
+  const container = onlyContainer(pod);
+  const httpGet = container[kind]?.httpGet;
+  if (httpGet === undefined) throw new Error(`pod ${pod.metadata?.name ?? "?"}: no httpGet ${kind}`);
+  const port =
+    typeof httpGet.port === "number"
+      ? httpGet.port
+      : container.ports?.find((p) => p.name === httpGet.port)?.containerPort;
+  if (port === undefined) throw new Error(`${kind}: port ${String(httpGet.port)} is not a container port`);
+  if (httpGet.host !== undefined) throw new Error(`${kind}: host is not emulated`);
+  const scheme = (httpGet.scheme ?? "HTTP").toLowerCase();
+  return `${scheme}://${podIP}:${port}${httpGet.path ?? "/"}`;
+}

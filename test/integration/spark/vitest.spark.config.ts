@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+// The Spark part of the integration bed on its own, without the bed's global setup (a control
+// plane this test does not need): `npx vitest run --config test/integration/spark/vitest.spark.config.ts`.
+export default defineConfig({
+  test: {
+    include: ["test/integration/spark/**/*.test.ts"],
+    pool: "forks",
+    testTimeout: 600_000,
+    hookTimeout: 3_600_000,
+  },
+});
