@@ -1,0 +1,184 @@
+/**
+ * A small REST client for scenarios: the exact verbs and patch types a user's kubectl sends,
+ * with the API server's own errors surfaced unchanged.
+ */
+import { readFileSync } from "node:fs";
+import { request } from "node:https";
+import { parse as parseYaml } from "yaml";
+
+export interface KubeResponse<T = unknown> {
+  readonly status: number;
+  readonly body: T;
+}
+
+export class KubeError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    what: string,
+  ) {
+    const message = (body as { message?: string } | undefined)?.message ?? JSON.stringify(body);
+    super(`${what}: ${status} ${message}`);
+  }
+}
+
+interface KubeconfigFile {
+  clusters: {
+    name: string;
+    cluster: { server: string; "certificate-authority-data"?: string; "insecure-skip-tls-verify"?: boolean };
+  }[];
+  users: { name: string; user: { token?: string } }[];
+}
+
+export class Kube {
+  readonly server: string;
+  private readonly token: string;
+  private readonly ca: Buffer | undefined;
+
+  constructor(kubeconfigPath: string) {
+    const config = parseYaml(readFileSync(kubeconfigPath, "utf8")) as KubeconfigFile;
+    const cluster = config.clusters[0]?.cluster;
+    const token = config.users[0]?.user.token;
+    if (cluster === undefined || token === undefined)
+      throw new Error(`${kubeconfigPath}: no cluster or token`);
+    this.server = cluster.server;
+    this.token = token;
+    const caData = cluster["certificate-authority-data"];
+    this.ca = caData === undefined ? undefined : Buffer.from(caData, "base64");
+  }
+
+  async send<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = "application/json",
+  ): Promise<KubeResponse<T>> {
+    const url = new URL(path, this.server);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        url,
+        {
+          method,
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            accept: "application/json",
+            ...(payload === undefined
+              ? {}
+              : { "content-type": contentType, "content-length": Buffer.byteLength(payload) }),
+          },
+          ...(this.ca === undefined ? { rejectUnauthorized: false } : { ca: this.ca }),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            let parsed: unknown = text;
+            try {
+              parsed = text.length > 0 ? JSON.parse(text) : undefined;
+            } catch {
+              // not JSON: keep the text
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed as T });
+          });
+        },
+      );
+      req.on("error", reject);
+      req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+
+  credentials(): { token: string; ca: Buffer | undefined } {
+    return { token: this.token, ca: this.ca };
+  }
+
+  /** Like `send`, but any status ≥ 300 throws with the API server's message. */
+  async call<T = unknown>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    const res = await this.send<T>(method, path, body, contentType);
+    if (res.status >= 300) throw new KubeError(res.status, res.body, `${method} ${path}`);
+    return res.body;
+  }
+
+  get<T = unknown>(path: string): Promise<T> {
+    return this.call<T>("GET", path);
+  }
+
+  create<T = unknown>(path: string, body: unknown): Promise<T> {
+    return this.call<T>("POST", path, body);
+  }
+
+  mergePatch<T = unknown>(path: string, patch: unknown): Promise<T> {
+    return this.call<T>("PATCH", path, patch, "application/merge-patch+json");
+  }
+
+  delete(path: string): Promise<unknown> {
+    return this.call("DELETE", path, { propagationPolicy: "Background" });
+  }
+}
+
+export interface ObjectList<T> {
+  readonly items: T[];
+}
+
+export interface PodView {
+  readonly metadata: {
+    name: string;
+    uid: string;
+    creationTimestamp: string;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+    ownerReferences?: { kind: string; name: string; controller?: boolean }[];
+  };
+  readonly spec: { nodeName?: string; containers: { image: string; args?: string[] }[] };
+  readonly status?: {
+    phase?: string;
+    conditions?: { type: string; status: string; lastTransitionTime?: string }[];
+  };
+}
+
+export function isReady(pod: PodView): boolean {
+  return (
+    pod.status?.phase === "Running" &&
+    (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")
+  );
+}
+
+export interface WatchEvent<T> {
+  readonly type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  readonly object: T;
+}
+
+/** Streams watch events of a collection until the returned stop function is called. */
+export function watch<T>(kube: Kube, path: string, onEvent: (event: WatchEvent<T>) => void): () => void {
+  const url = new URL(path, kube.server);
+  url.searchParams.set("watch", "1");
+  const { token, ca } = kube.credentials();
+  let buffered = "";
+  const req = request(
+    url,
+    {
+      method: "GET",
+      headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+      ...(ca === undefined ? { rejectUnauthorized: false } : { ca }),
+    },
+    (res) => {
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        buffered += chunk;
+        let newline = buffered.indexOf("\n");
+        while (newline >= 0) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          if (line.length > 0) onEvent(JSON.parse(line) as WatchEvent<T>);
+          newline = buffered.indexOf("\n");
+        }
+      });
+    },
+  );
+  req.on("error", () => undefined);
+  req.end();
+  return () => req.destroy();
+}

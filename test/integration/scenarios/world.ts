@@ -1,0 +1,148 @@
+/**
+ * A scenario's world: the shared control plane (from global-setup), a namespace of its own, our
+ * real hook server on loopback, and a CompositeController runtime — the TypeScript harness, or
+ * the real Metacontroller when METACONTROLLER_BIN names a binary.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pino } from "pino";
+import { inject } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { controllers } from "../../../hooks/controllers.js";
+import { startServer, type RunningServer } from "../../../hooks/server/serve.js";
+import { startHarness, type Harness } from "../metacontroller/controller.js";
+import { startRealMetacontroller } from "../metacontroller/real.js";
+import { repoRoot } from "../paths.js";
+import { Kube } from "./kube.js";
+
+/** Our CompositeControllers as users install them (composite-controllers/*.yaml). */
+export function compositeControllers(): Record<string, unknown>[] {
+  const dir = join(repoRoot, "composite-controllers");
+  return readdirSync(dir)
+    .filter((file) => file.endsWith(".yaml") && file !== "kustomization.yaml")
+    .flatMap((file) =>
+      parseAllDocuments(readFileSync(join(dir, file), "utf8")).map(
+        (doc) => doc.toJS() as Record<string, unknown>,
+      ),
+    )
+    .filter((object) => object["kind"] === "CompositeController");
+}
+
+/** The hook server, restartable on the same port (for "the hook server was down" scenarios). */
+export class HookServer {
+  private running: RunningServer | undefined;
+  private port = 0;
+
+  async start(): Promise<void> {
+    this.running = await startServer(
+      { port: this.port, host: "127.0.0.1", bodyLimitBytes: 64 * 2 ** 20 },
+      { controllers, logger: pino({ level: "silent" }) },
+    );
+    this.port = this.running.port;
+  }
+
+  async stop(): Promise<void> {
+    await this.running?.shutdown(5_000);
+    this.running = undefined;
+  }
+
+  get url(): string {
+    if (this.port === 0) throw new Error("hook server never started");
+    return `http://127.0.0.1:${this.port}`;
+  }
+}
+
+export interface World {
+  readonly kube: Kube;
+  readonly namespace: string;
+  readonly hook: HookServer;
+  readonly runtime: Harness;
+  readonly kubeconfigPath: string;
+  close(): Promise<void>;
+}
+
+/** Points the in-cluster hook URLs (http://sparkhooks.sparkhooks:80/<path>) at the loopback server. */
+function rewriteTo(hook: HookServer) {
+  return (url: string) => {
+    const parsed = new URL(url);
+    return `${hook.url}${parsed.pathname}`;
+  };
+}
+
+export async function openWorld(name: string): Promise<World> {
+  const { kubeconfigPath } = inject("bed");
+  const kube = new Kube(kubeconfigPath);
+  const namespace = `${name}-${Date.now().toString(36)}`;
+  // Pod Security "restricted" enforced by the real admission plugin: our pods must pass it.
+  await kube.create("/api/v1/namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: namespace, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+  });
+  // Pods are admitted only once the controller-manager has made the default ServiceAccount.
+  await eventually("the default ServiceAccount", async () =>
+    (await kube.send("GET", `/api/v1/namespaces/${namespace}/serviceaccounts/default`)).status === 200
+      ? true
+      : undefined,
+  );
+  const hook = new HookServer();
+  await hook.start();
+  const options = { kubeconfigPath, controllers: compositeControllers(), hookBaseUrl: rewriteTo(hook) };
+  const binary = process.env["METACONTROLLER_BIN"];
+  const runtime = binary
+    ? await startRealMetacontroller({ ...options, binary })
+    : await startHarness(options);
+  return {
+    kube,
+    namespace,
+    hook,
+    runtime,
+    kubeconfigPath,
+    async close() {
+      await runtime.stop();
+      await hook.stop();
+      await kube.delete(`/api/v1/namespaces/${namespace}`).catch(() => undefined);
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails naming what was awaited. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ""}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
+  }
+}
+
+/**
+ * The world is steady: once the runtime is idle, a full resync of every parent makes zero writes
+ * (no hot loop on status, no recreate loop on children).
+ */
+export async function expectSteady(world: World): Promise<void> {
+  await world.runtime.idle(60_000);
+  const before = world.runtime.counters().writes;
+  await world.runtime.resyncAll();
+  await world.runtime.idle(60_000);
+  const after = world.runtime.counters();
+  if (after.writes !== before) {
+    throw new Error(
+      `a resync at steady state made ${after.writes - before} writes: ${JSON.stringify(after.writesByVerb)}`,
+    );
+  }
+}
