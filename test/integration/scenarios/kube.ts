@@ -5,11 +5,9 @@
 import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { parse as parseYaml } from "yaml";
+import { kubeRequest, type Connection, type KubeResponse } from "../bed/kube.js";
 
-export interface KubeResponse<T = unknown> {
-  readonly status: number;
-  readonly body: T;
-}
+export type { KubeResponse };
 
 export class KubeError extends Error {
   constructor(
@@ -25,15 +23,14 @@ export class KubeError extends Error {
 interface KubeconfigFile {
   clusters: {
     name: string;
-    cluster: { server: string; "certificate-authority-data"?: string; "insecure-skip-tls-verify"?: boolean };
+    cluster: { server: string; "certificate-authority-data"?: string };
   }[];
   users: { name: string; user: { token?: string } }[];
 }
 
+/** The bed's JSON client (bed/kube.ts) bound to a kubeconfig, with throwing helpers. */
 export class Kube {
-  readonly server: string;
-  private readonly token: string;
-  private readonly ca: Buffer | undefined;
+  private readonly connection: Connection;
 
   constructor(kubeconfigPath: string) {
     const config = parseYaml(readFileSync(kubeconfigPath, "utf8")) as KubeconfigFile;
@@ -41,58 +38,29 @@ export class Kube {
     const token = config.users[0]?.user.token;
     if (cluster === undefined || token === undefined)
       throw new Error(`${kubeconfigPath}: no cluster or token`);
-    this.server = cluster.server;
-    this.token = token;
     const caData = cluster["certificate-authority-data"];
-    this.ca = caData === undefined ? undefined : Buffer.from(caData, "base64");
+    this.connection = {
+      server: cluster.server,
+      token,
+      caPem: caData === undefined ? undefined : Buffer.from(caData, "base64").toString("utf8"),
+    };
   }
 
-  async send<T = unknown>(
+  get server(): string {
+    return this.connection.server;
+  }
+
+  send<T = unknown>(
     method: string,
     path: string,
     body?: unknown,
-    contentType = "application/json",
+    contentType?: string,
   ): Promise<KubeResponse<T>> {
-    const url = new URL(path, this.server);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        url,
-        {
-          method,
-          headers: {
-            authorization: `Bearer ${this.token}`,
-            accept: "application/json",
-            ...(payload === undefined
-              ? {}
-              : { "content-type": contentType, "content-length": Buffer.byteLength(payload) }),
-          },
-          ...(this.ca === undefined ? { rejectUnauthorized: false } : { ca: this.ca }),
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            let parsed: unknown = text;
-            try {
-              parsed = text.length > 0 ? JSON.parse(text) : undefined;
-            } catch {
-              // not JSON: keep the text
-            }
-            resolve({ status: res.statusCode ?? 0, body: parsed as T });
-          });
-        },
-      );
-      req.on("error", reject);
-      req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
-      if (payload !== undefined) req.write(payload);
-      req.end();
-    });
+    return kubeRequest<T>(this.connection, method, path, body, contentType);
   }
 
-  credentials(): { token: string; ca: Buffer | undefined } {
-    return { token: this.token, ca: this.ca };
+  credentials(): { token: string; ca: string | undefined } {
+    return { token: this.connection.token, ca: this.connection.caPem };
   }
 
   /** Like `send`, but any status ≥ 300 throws with the API server's message. */
