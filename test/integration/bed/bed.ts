@@ -15,6 +15,7 @@ import { ensureBinaries, type Binaries } from "./build.js";
 import { kubeOk, kubeRequest, type Connection } from "./kube.js";
 import { readApiserverCa, writeKubeconfig, writeServiceAccountKey, writeTokenFile } from "./pki.js";
 import {
+  alive,
   freePorts,
   startProcess,
   waitFor,
@@ -110,15 +111,6 @@ export interface Bed {
 }
 
 const seconds = (fromMs: number): number => Math.round((performance.now() - fromMs) / 10) / 100;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Removes run directories left behind by processes that died without stop(). */
 function removeStaleRuns(runRoot: string): void {

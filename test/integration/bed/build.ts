@@ -19,6 +19,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { alive } from "./processes.js";
 
 export const KUBERNETES_VERSION = "v1.36.3";
 export const KWOK_VERSION = "v0.8.0";
@@ -121,15 +122,6 @@ function kwokStages(env: NodeJS.ProcessEnv, cwd: string): string[] {
     if (!existsSync(s)) throw new Error(`kwok ${KWOK_VERSION} stage not found: ${s}`);
   }
   return stages;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

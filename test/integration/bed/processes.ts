@@ -327,3 +327,13 @@ export async function waitForTcp(host: string, port: number, opts: WaitOptions =
     { what: `tcp ${host}:${port}`, ...opts },
   );
 }
+
+/** Whether a process with this pid exists (EPERM: it exists but is not ours). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

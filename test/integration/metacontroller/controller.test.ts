@@ -11,6 +11,7 @@ import { startHarness, type Harness } from "./controller.js";
 import { KubeClient } from "./kube-client.js";
 import { LAST_APPLIED_ANNOTATION } from "./merge.js";
 import { startToyHooks, type ToyHooks } from "./toy-hooks.js";
+import { eventually } from "../eventually.js";
 
 // Loosely typed JSON, navigated freely by the toy hooks and assertions.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from the API server and hooks
@@ -18,27 +19,6 @@ type Obj = Record<string, any>;
 
 const GROUP = "test.sparkhooks.dev";
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
-    }
-    await sleep(100);
-  }
-}
 
 function crd(plural: string, kind: string, withStatus: boolean): Obj {
   return {
@@ -278,7 +258,7 @@ describe("CompositeController runtime (TypeScript, dynamic apply)", () => {
       await eventually(
         "recovery",
         async () => ((await get(`${configmaps}/w1-cm`))["data"]["size"] === "7" ? true : undefined),
-        15_000,
+        { timeoutMs: 15_000, intervalMs: 100 },
       );
       await harness.idle();
       expect((await get(`${widgets}/w1`))["status"]).toEqual({
@@ -355,7 +335,7 @@ describe("CompositeController runtime (TypeScript, dynamic apply)", () => {
       await eventually(
         "the child garbage-collected",
         async () => ((await exists(`${configmaps}/w1-cm`)) ? undefined : true),
-        60_000,
+        { timeoutMs: 60_000, intervalMs: 100 },
       );
     });
   });
@@ -420,7 +400,7 @@ describe("CompositeController runtime (TypeScript, dynamic apply)", () => {
       await eventually(
         "the parent gone",
         async () => ((await exists(`${sprockets}/s1`)) ? undefined : true),
-        30_000,
+        { timeoutMs: 30_000, intervalMs: 100 },
       );
       const finalize = hooks.callsFor("/sprockets/finalize", "s1");
       expect(finalize.length).toBeGreaterThanOrEqual(1);

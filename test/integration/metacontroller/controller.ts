@@ -1075,20 +1075,22 @@ class ParentController {
 
   private async manageChildren(parent: Obj, observed: ObjectMap, desired: ObjectMap): Promise<void> {
     const errors: unknown[] = [];
-    const resourceOf = (sample: Obj): Promise<ApiResource> =>
-      this.rt.discovery.byKind(str(sample["apiVersion"]), str(sample["kind"]));
+    // The API resource of one group of children, or undefined (error recorded) when discovery fails.
+    const resourceOf = async (group: Map<string, Obj>): Promise<ApiResource | undefined> => {
+      const sample = group.values().next().value;
+      if (sample === undefined) return undefined;
+      try {
+        return await this.rt.discovery.byKind(str(sample["apiVersion"]), str(sample["kind"]));
+      } catch (err) {
+        errors.push(err);
+        return undefined;
+      }
+    };
 
     // Delete observed children that are not desired (exact apiVersion + kind + namespace/name).
     for (const [type, group] of observed) {
-      const first = group.values().next().value;
-      if (first === undefined) continue;
-      let resource: ApiResource;
-      try {
-        resource = await resourceOf(first);
-      } catch (err) {
-        errors.push(err);
-        continue;
-      }
+      const resource = await resourceOf(group);
+      if (resource === undefined) continue;
       for (const [key, obj] of group) {
         if (isDeleting(obj)) continue;
         if (desired.get(type)?.has(key) === true) continue;
@@ -1103,15 +1105,8 @@ class ParentController {
 
     // Create or update desired children.
     for (const [type, group] of desired) {
-      const first = group.values().next().value;
-      if (first === undefined) continue;
-      let resource: ApiResource;
-      try {
-        resource = await resourceOf(first);
-      } catch (err) {
-        errors.push(err);
-        continue;
-      }
+      const resource = await resourceOf(group);
+      if (resource === undefined) continue;
       const method = this.methods.get(`${resource.group}/${resource.kind}`);
       for (const [key, obj] of group) {
         const ns = meta(obj).namespace ?? meta(parent).namespace;

@@ -12,6 +12,7 @@ import { controllers } from "../../../hooks/controllers.js";
 import { startServer, type RunningServer } from "../../../hooks/server/serve.js";
 import { startHarness, type Harness } from "../metacontroller/controller.js";
 import { startRealMetacontroller } from "../metacontroller/real.js";
+import { eventually } from "../eventually.js";
 import { repoRoot } from "../paths.js";
 import { Kube } from "./kube.js";
 
@@ -51,6 +52,8 @@ export class HookServer {
     return `http://127.0.0.1:${this.port}`;
   }
 }
+
+export { eventually };
 
 export interface World {
   readonly kube: Kube;
@@ -104,30 +107,6 @@ export async function openWorld(name: string): Promise<World> {
       await kube.delete(`/api/v1/namespaces/${namespace}`).catch(() => undefined);
     },
   };
-}
-
-/** Polls until `check` returns a value (not undefined), or fails naming what was awaited. */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  options: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ""}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
-  }
 }
 
 /**
