@@ -21,7 +21,7 @@ import {
   type ObjectsByType,
 } from "../metacontroller/protocol.js";
 import { customizeSparkCluster } from "../spark-cluster/customize.js";
-import { LABEL_INSTANCE } from "../spark-cluster/names.js";
+import { LABEL_INSTANCE } from "../spark/labels.js";
 import { API_VERSION, KIND } from "../spark-cluster/schema.js";
 import { CHILD_TYPES, syncSparkCluster } from "../spark-cluster/sync.js";
 

@@ -5,19 +5,15 @@
  */
 import type { DesiredObject, KubeObject } from "../metacontroller/protocol.js";
 import { isPodFinished, isPodReady, isTerminating, podStuckReason } from "../kube/observed.js";
-import { LABEL_TEMPLATE_HASH, MASTER_PORT, MASTER_UI_PORT, masterPodName } from "./names.js";
-import {
-  httpProbe,
-  podFromTemplate,
-  podTemplate,
-  POD_IP_ENV,
-  scrapeAnnotations,
-  SPARK_CLASS,
-  type ClusterContext,
-  type PodTemplate,
-} from "./pod-template.js";
+import { SPARK_CONF_DIR, SPARK_DEFAULTS_PATH } from "../spark/conf.js";
+import { POD_IP_ENV } from "../spark/env.js";
+import { SPARK_CLASS } from "../spark/image.js";
+import { LABEL_TEMPLATE_HASH } from "../spark/labels.js";
+import { scrapeAnnotations } from "../spark/metrics.js";
+import { httpProbe } from "../spark/probes.js";
+import { MASTER_PORT, MASTER_UI_PORT, masterPodName } from "./names.js";
+import { podFromTemplate, podTemplate, type ClusterContext, type PodTemplate } from "./pod-template.js";
 import type { MasterSizing } from "./resources.js";
-import { SPARK_CONF_DIR, SPARK_DEFAULTS_PATH } from "./spark-conf.js";
 
 export function masterTemplate(context: ClusterContext, sizing: MasterSizing): PodTemplate {
   return podTemplate(context, {
@@ -51,7 +47,7 @@ export function masterTemplate(context: ClusterContext, sizing: MasterSizing): P
     startupProbe: httpProbe(MASTER_UI_PORT, { periodSeconds: 5, failureThreshold: 60 }),
     volumes: [],
     volumeMounts: [],
-    annotations: scrapeAnnotations(context.spec, MASTER_UI_PORT, "/metrics/master/prometheus"),
+    annotations: scrapeAnnotations(context.spec.metrics, MASTER_UI_PORT, "/metrics/master/prometheus"),
   });
 }
 

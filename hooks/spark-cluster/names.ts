@@ -1,25 +1,12 @@
 /**
- * Names, labels and annotations of a SparkCluster's children. Every key is a constant here so
- * selectors, status and tests agree on them.
+ * Names of a SparkCluster's children, its ports and its own labels (the ones every Spark
+ * object carries are in ../spark/labels.ts). Every key is a constant here so selectors, status
+ * and tests agree on them.
  */
 import { childName, isDns1035Label } from "../kube/names.js";
 
-/** Recommended labels (kubernetes.io/docs/concepts/overview/working-with-objects/common-labels). */
-export const LABEL_NAME = "app.kubernetes.io/name";
-export const LABEL_INSTANCE = "app.kubernetes.io/instance";
-export const LABEL_COMPONENT = "app.kubernetes.io/component";
-export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
-export const LABEL_VERSION = "app.kubernetes.io/version";
-/** Hash of the pod template a pod was made from: a differing hash marks it for replacement. */
-export const LABEL_TEMPLATE_HASH = "sparkhooks.dev/template-hash";
 /** A worker's slot: scale-down removes the highest slots, replacement keeps the slot. */
 export const LABEL_WORKER_ORDINAL = "sparkhooks.dev/worker-ordinal";
-
-/** Hash of the rendered Spark configuration, so a configuration change rolls the pods. */
-export const ANNOTATION_CONFIG_HASH = "sparkhooks.dev/spark-conf-hash";
-
-export const APP_NAME = "spark";
-export const MANAGER = "sparkhooks";
 
 export type Component = "master" | "worker";
 
@@ -59,22 +46,6 @@ export function masterURL(cluster: string, namespace: string): string {
 
 export function masterUIURL(cluster: string, namespace: string): string {
   return `http://${uiServiceName(cluster)}.${namespace}.svc:${MASTER_UI_PORT}`;
-}
-
-/** The labels that identify one role of one cluster: Service and scale selectors use exactly these. */
-export function selectorLabels(cluster: string, component: Component): Record<string, string> {
-  return {
-    [LABEL_NAME]: APP_NAME,
-    [LABEL_INSTANCE]: cluster,
-    [LABEL_COMPONENT]: component,
-    [LABEL_MANAGED_BY]: MANAGER,
-  };
-}
-
-export function selectorString(labels: Readonly<Record<string, string>>): string {
-  return Object.entries(labels)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(",");
 }
 
 /**

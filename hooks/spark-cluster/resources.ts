@@ -7,7 +7,7 @@
  * (`--memory`); we derive the last from the first two instead of letting Spark guess from
  * the node (its default is "physical memory − 1 GiB", which a cgroup limit then OOM-kills).
  */
-import { parseQuantity, toMebibytes, type Quantity } from "../kube/quantity.js";
+import { jvmHeadroomMiB, resolveResources, type ResolvedResources } from "../spark/memory.js";
 import { DEFAULT_RESOURCES, type RoleSpec } from "./schema.js";
 
 /** Heap of the worker daemon itself (SPARK_DAEMON_MEMORY); executors get their own JVMs. */
@@ -17,62 +17,17 @@ export const MIN_EXECUTOR_MEMORY_MIB = 512;
 /** The smallest heap a master runs reliably with. */
 export const MIN_MASTER_HEAP_MIB = 256;
 
-/** Non-heap JVM memory (metaspace, threads, direct buffers): Spark's own rule for pods. */
-export function jvmHeadroomMiB(containerMiB: number): number {
-  return Math.max(384, Math.ceil(containerMiB * 0.1));
-}
-
-export interface ContainerResources {
-  readonly requests: { readonly cpu: string; readonly memory: string };
-  readonly limits: { readonly memory: string; readonly cpu?: string };
-}
-
-interface Resolved {
-  readonly resources: ContainerResources;
-  readonly memoryLimitMiB: number;
-  /** CPUs Spark may schedule on: the limit when set, else the request. */
-  readonly cpus: number;
-}
-
-export interface MasterSizing extends Resolved {
+export interface MasterSizing extends ResolvedResources {
   readonly heapMiB: number;
 }
 
-export interface WorkerSizing extends Resolved {
+export interface WorkerSizing extends ResolvedResources {
   readonly cores: number;
   readonly executorMemoryMiB: number;
 }
 
-function defaultQuantity(text: string): Quantity {
-  const parsed = parseQuantity(text);
-  if (parsed === undefined) throw new Error(`bad built-in default quantity ${text}`);
-  return parsed;
-}
-
-function resolve(role: RoleSpec, component: "master" | "worker", errors: string[]): Resolved {
-  const defaults = DEFAULT_RESOURCES[component];
-  const field = `spec.${component}`;
-  const cpuRequest = role.cpuRequest ?? role.cpu ?? role.cpuLimit ?? defaultQuantity(defaults.cpu);
-  const cpuLimit = role.cpuLimit ?? role.cpu;
-  const memoryRequest =
-    role.memoryRequest ?? role.memory ?? role.memoryLimit ?? defaultQuantity(defaults.memory);
-  const memoryLimit = role.memoryLimit ?? role.memory ?? memoryRequest;
-  if (cpuLimit !== undefined && cpuRequest.value > cpuLimit.value) {
-    errors.push(`${field}.cpuRequest: ${cpuRequest.text} is more than the CPU limit ${cpuLimit.text}`);
-  }
-  if (memoryRequest.value > memoryLimit.value) {
-    errors.push(
-      `${field}.memoryRequest: ${memoryRequest.text} is more than the memory limit ${memoryLimit.text}`,
-    );
-  }
-  return {
-    resources: {
-      requests: { cpu: cpuRequest.text, memory: memoryRequest.text },
-      limits: { memory: memoryLimit.text, ...(cpuLimit === undefined ? {} : { cpu: cpuLimit.text }) },
-    },
-    memoryLimitMiB: toMebibytes(memoryLimit),
-    cpus: (cpuLimit ?? cpuRequest).value,
-  };
+function resolve(role: RoleSpec, component: "master" | "worker", errors: string[]): ResolvedResources {
+  return resolveResources(role, DEFAULT_RESOURCES[component], `spec.${component}`, errors);
 }
 
 export function masterSizing(master: RoleSpec, errors: string[]): MasterSizing {

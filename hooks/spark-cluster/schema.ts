@@ -8,8 +8,18 @@
  * overrides, Spark version) are additions.
  */
 import { z } from "zod";
-import { count, labelMap, quantity, stringish } from "../crd/fields.js";
+import { count, labelMap } from "../crd/fields.js";
 import { defined, type Defined } from "../kube/defined.js";
+import { DEFAULT_SPARK_VERSION } from "../spark/image.js";
+import {
+  containerResourceFields,
+  envVarSchema,
+  PodSecurityContext,
+  SecurityContext,
+  SparkSetting,
+  tolerationSchema,
+  type FieldOwner,
+} from "../spark/schemas.js";
 
 export const GROUP = "sparkhooks.dev";
 export const VERSION = "v1alpha1";
@@ -17,135 +27,14 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 export const KIND = "SparkCluster";
 export const PLURAL = "sparkclusters";
 
-/** The newest Apache Spark release on 2026-11-22; the default image is `apache/spark:<this>`. */
-export const DEFAULT_SPARK_VERSION = "4.3.0";
-export const DEFAULT_IMAGE_REPOSITORY = "apache/spark";
-
 /** Resources used when a role gives none: enough for a small working cluster. */
 export const DEFAULT_RESOURCES = {
   master: { cpu: "1", memory: "1Gi" },
   worker: { cpu: "1", memory: "2Gi" },
 } as const;
 
-const envVarName = z
-  .string()
-  .regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, "must be a valid environment variable name");
-
-const keyRef = (what: string) =>
-  z
-    .object({
-      name: z.string().min(1).describe(`Name of the ${what}.`),
-      key: z.string().min(1).describe(`Key within the ${what}.`),
-      optional: z.boolean().optional().describe(`Whether the ${what} or its key may be absent.`),
-    })
-    .describe(`Selects a key of a ${what} in the cluster's namespace.`);
-
-const EnvVar = z
-  .object({
-    name: envVarName.describe("Environment variable name."),
-    value: stringish("Literal value; numbers are accepted and passed as strings.").optional(),
-    valueFrom: z
-      .object({
-        secretKeyRef: keyRef("Secret").optional(),
-        configMapKeyRef: keyRef("ConfigMap").optional(),
-        fieldRef: z
-          .object({
-            fieldPath: z.string().min(1).describe("Pod field, e.g. metadata.name or status.podIP."),
-          })
-          .optional()
-          .describe("A field of the pod (downward API)."),
-      })
-      .optional()
-      .describe("Take the value from a Secret, a ConfigMap or a pod field instead of `value`."),
-  })
-  .describe("An environment variable for the master and worker containers.");
-
-const SparkSetting = z
-  .object({
-    name: z
-      .string()
-      .regex(/^[^\s=:#!]+$/, "must be a Spark property name without spaces, '=', ':', '#' or '!'")
-      .describe("Spark property, e.g. spark.worker.cleanup.appDataTtl."),
-    value: stringish("Property value; numbers are accepted.").refine(
-      (value) => !/[\r\n]/.test(value),
-      "must be a single line",
-    ),
-  })
-  .describe("One line of spark-defaults.conf.");
-
-const Toleration = z
-  .object({
-    key: z.string().optional().describe("Taint key; empty with operator Exists tolerates every taint."),
-    operator: z.enum(["Exists", "Equal"]).optional().describe("Exists or Equal (default Equal)."),
-    value: stringish("Taint value to match with operator Equal.").optional(),
-    effect: z
-      .enum(["NoSchedule", "PreferNoSchedule", "NoExecute"])
-      .optional()
-      .describe("Taint effect to match; empty matches all effects."),
-    tolerationSeconds: z
-      .int()
-      .optional()
-      .describe("For NoExecute: how long the pod stays bound after the taint appears."),
-  })
-  .describe("A Kubernetes toleration applied to master and worker pods.");
-
-const SeccompProfile = z
-  .object({
-    type: z.enum(["RuntimeDefault", "Localhost", "Unconfined"]).describe("Seccomp profile kind."),
-    localhostProfile: z.string().optional().describe("Profile path on the node, for Localhost."),
-  })
-  .describe("Seccomp profile.");
-
-const SeLinuxOptions = z
-  .object({
-    user: z.string().optional().describe("SELinux user."),
-    role: z.string().optional().describe("SELinux role."),
-    type: z.string().optional().describe("SELinux type."),
-    level: z.string().optional().describe("SELinux level."),
-  })
-  .describe("SELinux context.");
-
-const PodSecurityContext = z
-  .object({
-    runAsUser: z.int().optional().describe("UID for all containers (default 185, the image's spark user)."),
-    runAsGroup: z.int().optional().describe("GID for all containers (default 185)."),
-    runAsNonRoot: z.boolean().optional().describe("Refuse to start containers as root (default true)."),
-    fsGroup: z.int().optional().describe("Group owning mounted volumes (default 185)."),
-    fsGroupChangePolicy: z.enum(["OnRootMismatch", "Always"]).optional().describe("When to chown volumes."),
-    supplementalGroups: z.array(z.int()).optional().describe("Extra groups for every container."),
-    seccompProfile: SeccompProfile.optional(),
-    seLinuxOptions: SeLinuxOptions.optional(),
-  })
-  .describe(
-    "Pod security context, merged field by field over the defaults that meet Pod Security " +
-      "Standards 'restricted' (uid/gid 185, runAsNonRoot, seccomp RuntimeDefault).",
-  );
-
-const SecurityContext = z
-  .object({
-    allowPrivilegeEscalation: z.boolean().optional().describe("Default false."),
-    privileged: z.boolean().optional().describe("Default unset (false)."),
-    readOnlyRootFilesystem: z
-      .boolean()
-      .optional()
-      .describe("Default true: Spark writes only to the emptyDirs mounted at /tmp and its work directories."),
-    runAsUser: z.int().optional().describe("Overrides the pod's runAsUser."),
-    runAsGroup: z.int().optional().describe("Overrides the pod's runAsGroup."),
-    runAsNonRoot: z.boolean().optional().describe("Overrides the pod's runAsNonRoot."),
-    capabilities: z
-      .object({
-        add: z.array(z.string()).optional().describe("Capabilities to add."),
-        drop: z.array(z.string()).optional().describe("Capabilities to drop (default [ALL])."),
-      })
-      .optional()
-      .describe("Linux capabilities."),
-    seccompProfile: SeccompProfile.optional(),
-    seLinuxOptions: SeLinuxOptions.optional(),
-  })
-  .describe(
-    "Container security context, merged field by field over the restricted defaults " +
-      "(no privilege escalation, drop ALL capabilities, read-only root filesystem).",
-  );
+/** The words the shared field descriptions use for a cluster's pods. */
+const CLUSTER_PODS: FieldOwner = { pods: "master and worker", resource: "cluster" };
 
 function role<Instances extends z.ZodType<number>>(
   name: "master" | "worker",
@@ -156,16 +45,7 @@ function role<Instances extends z.ZodType<number>>(
   return z
     .object({
       instances,
-      memory: quantity(
-        `Memory request and limit of the ${name} container (default ${defaults.memory}). ${extra}`,
-      ).optional(),
-      cpu: quantity(
-        `CPU request and limit of the ${name} container (default: a request of ${defaults.cpu}, no limit).`,
-      ).optional(),
-      memoryRequest: quantity("Memory request; overrides `memory` for the request only.").optional(),
-      memoryLimit: quantity("Memory limit; overrides `memory` for the limit only.").optional(),
-      cpuRequest: quantity("CPU request; overrides `cpu` for the request only.").optional(),
-      cpuLimit: quantity("CPU limit; overrides `cpu` for the limit only.").optional(),
+      ...containerResourceFields(name, defaults, extra),
       labels: labelMap(`Extra labels for ${name} pods.`).optional(),
       command: z
         .array(z.string())
@@ -240,10 +120,16 @@ export const SparkClusterSpec = z
       .optional()
       .meta({ "x-kubernetes-preserve-unknown-fields": true })
       .describe("Kubernetes Affinity (core/v1) for master and worker pods."),
-    nodeTolerations: z.array(Toleration).optional().describe("Tolerations for master and worker pods."),
+    nodeTolerations: z
+      .array(tolerationSchema(CLUSTER_PODS))
+      .optional()
+      .describe("Tolerations for master and worker pods."),
     podSecurityContext: PodSecurityContext.optional(),
     securityContext: SecurityContext.optional(),
-    env: z.array(EnvVar).optional().describe("Environment variables for master and worker containers."),
+    env: z
+      .array(envVarSchema(CLUSTER_PODS))
+      .optional()
+      .describe("Environment variables for master and worker containers."),
     sparkConfiguration: z
       .array(SparkSetting)
       .optional()

@@ -14,12 +14,9 @@ import {
   LABEL_MANAGED_BY,
   LABEL_NAME,
   MANAGER,
-  MASTER_PORT,
-  MASTER_UI_PORT,
-  masterServiceName,
   selectorLabels,
-  uiServiceName,
-} from "./names.js";
+} from "../spark/labels.js";
+import { MASTER_PORT, MASTER_UI_PORT, masterServiceName, uiServiceName } from "./names.js";
 import type { SparkClusterSpec } from "./schema.js";
 
 type NamedService = IService & { metadata: { name: string } };

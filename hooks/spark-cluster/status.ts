@@ -3,7 +3,8 @@
  * status give the same bytes: timestamps move only when a condition's status changes.
  */
 import { settleConditions, type ConditionDraft } from "../kube/conditions.js";
-import { masterUIURL, masterURL, selectorLabels, selectorString } from "./names.js";
+import { selectorLabels, selectorString } from "../spark/labels.js";
+import { masterUIURL, masterURL } from "./names.js";
 import type { Phase, SparkClusterStatus } from "./schema.js";
 import type { MasterPlan } from "./master-pod.js";
 import type { WorkerActivity, WorkerPlan } from "./worker-pods.js";

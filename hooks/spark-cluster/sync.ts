@@ -11,18 +11,19 @@ import {
 } from "../metacontroller/protocol.js";
 import { isPodReady, isTerminating, keepObserved } from "../kube/observed.js";
 import { planMaster, masterTemplate } from "./master-pod.js";
+import { findUserConfigMap } from "../spark/conf.js";
+import { LABEL_COMPONENT } from "../spark/labels.js";
 import {
   clusterNameProblem,
   configMapName,
   defaultUserConfigMapName,
-  LABEL_COMPONENT,
   uiServiceName,
   type Component,
 } from "./names.js";
 import { masterSizing, workerSizing } from "./resources.js";
 import { parseSpec, UNSUPPORTED_FIELDS, type SparkClusterSpec } from "./schema.js";
 import { clusterServices } from "./services.js";
-import { findUserConfigMap, sparkConf } from "./spark-conf.js";
+import { sparkConf } from "./spark-conf.js";
 import { clusterStatus, invalidStatus, type StatusContext } from "./status.js";
 import { planWorkers, workerTemplate } from "./worker-pods.js";
 

@@ -9,26 +9,21 @@
  */
 import type { DesiredObject, KubeObject } from "../metacontroller/protocol.js";
 import { isPodFinished, isPodReady, isTerminating, keepObserved, podStuckReason } from "../kube/observed.js";
+import { SPARK_CONF_DIR, SPARK_DEFAULTS_PATH } from "../spark/conf.js";
+import { POD_IP_ENV } from "../spark/env.js";
+import { SPARK_CLASS } from "../spark/image.js";
+import { LABEL_TEMPLATE_HASH } from "../spark/labels.js";
+import { scrapeAnnotations } from "../spark/metrics.js";
+import { httpProbe } from "../spark/probes.js";
 import {
-  LABEL_TEMPLATE_HASH,
   LABEL_WORKER_ORDINAL,
   masterServiceName,
   MASTER_PORT,
   WORKER_UI_PORT,
   workerPodName,
 } from "./names.js";
-import {
-  httpProbe,
-  podFromTemplate,
-  podTemplate,
-  POD_IP_ENV,
-  scrapeAnnotations,
-  SPARK_CLASS,
-  type ClusterContext,
-  type PodTemplate,
-} from "./pod-template.js";
+import { podFromTemplate, podTemplate, type ClusterContext, type PodTemplate } from "./pod-template.js";
 import { WORKER_DAEMON_HEAP_MIB, type WorkerSizing } from "./resources.js";
-import { SPARK_CONF_DIR, SPARK_DEFAULTS_PATH } from "./spark-conf.js";
 
 /** Executor directories and logs; an emptyDir, so it goes with the pod. */
 const WORKER_DIR = "/opt/spark/work";
@@ -67,7 +62,7 @@ export function workerTemplate(context: ClusterContext, sizing: WorkerSizing): P
     startupProbe: httpProbe(WORKER_UI_PORT, { periodSeconds: 5, failureThreshold: 60 }),
     volumes: [{ name: "spark-work", emptyDir: {} }],
     volumeMounts: [{ name: "spark-work", mountPath: WORKER_DIR }],
-    annotations: scrapeAnnotations(context.spec, WORKER_UI_PORT, "/metrics/prometheus"),
+    annotations: scrapeAnnotations(context.spec.metrics, WORKER_UI_PORT, "/metrics/prometheus"),
   });
 }
 

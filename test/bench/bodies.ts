@@ -12,7 +12,7 @@ import {
   type KubeObject,
   type SyncResponse,
 } from "../../hooks/metacontroller/protocol.js";
-import { LABEL_COMPONENT } from "../../hooks/spark-cluster/names.js";
+import { LABEL_COMPONENT } from "../../hooks/spark/labels.js";
 import { API_VERSION, KIND, PLURAL } from "../../hooks/spark-cluster/schema.js";
 import { lastAppliedConfiguration, observe } from "../support/observe.js";
 

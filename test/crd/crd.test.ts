@@ -13,7 +13,8 @@ import { crdFor, openApiSchemaFor } from "../../hooks/crd/crd.js";
 import { crdDefinitions, sparkClusterCrd } from "../../hooks/crd/definitions.js";
 import { CRD_DIR, renderCrdFiles } from "../../hooks/crd/generate.js";
 import { crdValidator, formatSchemaError } from "../../hooks/crd/validate.js";
-import { DEFAULT_SPARK_VERSION, SparkClusterSpec } from "../../hooks/spark-cluster/schema.js";
+import { DEFAULT_SPARK_VERSION } from "../../hooks/spark/image.js";
+import { SparkClusterSpec } from "../../hooks/spark-cluster/schema.js";
 import { applyDefaults, schemaAt, structuralProblems } from "./structural-rules.js";
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readdirSync, realpathSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
-import { DEFAULT_SPARK_VERSION } from "../../../hooks/spark-cluster/schema.js";
+import { DEFAULT_SPARK_VERSION } from "../../../hooks/spark/image.js";
 
 export interface PySparkInstall {
   /** The installed `pyspark` package directory: bin/spark-class, jars/, sbin/. */

@@ -26,7 +26,8 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { IConfigMap, IPod, IService } from "kubernetes-models/v1";
 import type { DesiredObject } from "../../../hooks/metacontroller/protocol.js";
-import { LABEL_COMPONENT, MASTER_PORT, MASTER_UI_PORT } from "../../../hooks/spark-cluster/names.js";
+import { LABEL_COMPONENT } from "../../../hooks/spark/labels.js";
+import { MASTER_PORT, MASTER_UI_PORT } from "../../../hooks/spark-cluster/names.js";
 import {
   adaptPod,
   httpProbeUrl,

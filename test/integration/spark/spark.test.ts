@@ -18,7 +18,8 @@ import type { IConfigMap, IPod, IService } from "kubernetes-models/v1";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SyncRequest, type DesiredObject } from "../../../hooks/metacontroller/protocol.js";
 import { parseQuantity, toMebibytes } from "../../../hooks/kube/quantity.js";
-import { LABEL_COMPONENT, MASTER_PORT, WORKER_UI_PORT } from "../../../hooks/spark-cluster/names.js";
+import { LABEL_COMPONENT } from "../../../hooks/spark/labels.js";
+import { MASTER_PORT, WORKER_UI_PORT } from "../../../hooks/spark-cluster/names.js";
 import { syncSparkCluster } from "../../../hooks/spark-cluster/sync.js";
 import { clusterParent } from "../../support/cluster.js";
 import {
