@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { controllers } from "../controllers.js";
 import { parseYaml, render } from "./render.js";
 
 export interface Io {
@@ -21,31 +22,33 @@ export const EXIT_INVALID = 1;
 /** The command line is wrong. */
 export const EXIT_USAGE = 2;
 
+/** The kinds `render` takes, from the registry: "SparkCluster", "SparkCluster or …". */
+const KINDS = controllers.map((controller) => controller.kind).join(" or ");
+
 export const USAGE = `Usage: sparkhooks render -f <file|-> [--observed <file>] [--now <RFC 3339 time>]
 
-Render what the SparkCluster hook would create for one or more SparkCluster objects, without
-a Kubernetes cluster: each object is validated against the CRD schema (the errors the API
-server would give), then passed to the same sync hook the server runs, in a request shaped
-like Metacontroller's.
+Render what the sparkhooks hooks would create for ${KINDS} objects, without a Kubernetes
+cluster: each object is validated against its CRD schema (the errors the API server would
+give), then passed to the same sync hook the server runs, in a request shaped like
+Metacontroller's.
 
 Options:
-  -f, --filename <file>  SparkCluster YAML (several documents or a List are fine); - reads
+  -f, --filename <file>  ${KINDS} YAML (several documents or a List are fine); - reads
                          standard input. May be repeated.
-      --observed <file>  Objects that exist now (Pods, Services, ConfigMaps; e.g. saved from
-                         kubectl get pods,svc,cm -o yaml), so the output shows what the hook
-                         would do next: replace stale pods, scale, keep healthy ones. Objects
-                         belong to a cluster by controller reference, else by the
-                         app.kubernetes.io/instance label. May be repeated.
+      --observed <file>  Objects that exist now (e.g. saved from kubectl get pods,svc,cm
+                         -o yaml), so the output shows what the hook would do next: replace
+                         stale pods, scale, keep healthy ones. Objects belong to a resource
+                         by controller reference, else by the app.kubernetes.io/instance
+                         label. May be repeated.
       --now <time>       The time the hook sees (condition timestamps), e.g.
                          2026-01-01T00:00:00Z, for reproducible output. Default: now.
   -h, --help             Show this help.
       --version          Show the version.
 
-Output: a YAML stream of the desired children (ConfigMap, Services, Pods), one document
-each, in the cluster's namespace (metadata.namespace, default "default") as Metacontroller
-would create them, but without owner references (they need the live object's uid). After
-each cluster's children comes its status as a YAML comment block, so the stream can be piped
-straight into kubectl:
+Output: a YAML stream of the desired children, one document each, in the resource's
+namespace (metadata.namespace, default "default") as Metacontroller would create them, but
+without owner references (they need the live object's uid). After each resource's children
+comes its status as a YAML comment block, so the stream can be piped straight into kubectl:
 
   sparkhooks render -f cluster.yaml | kubectl apply --dry-run=client -f -
 

@@ -1,16 +1,17 @@
 /**
- * `sparkhooks render`, the pure part: SparkCluster documents (+ optionally the children that
- * exist now) → the objects the hook would ask Metacontroller to create, and the status it
- * would write. No files, no clock, no process: main.ts does the I/O.
+ * `sparkhooks render`, the pure part: custom resources of any registered controller (+
+ * optionally the children that exist now) → the objects its hook would ask Metacontroller to
+ * create, and the status it would write. No files, no clock, no process: main.ts does the I/O.
  *
- * Each SparkCluster goes through what the cluster would do to it: the CRD's schema (the same
- * one `npm run gen:crds` writes, built in memory), then the sync hook the server runs, with a
+ * Each resource goes through what the cluster would do to it: its CRD's schema (the same one
+ * `npm run gen:crds` writes, built in memory), then the sync hook the server runs, with a
  * request shaped like Metacontroller's (hook v1: children grouped by `<Kind>.<version>`, keyed
- * by name).
+ * by name, and the related objects its customize hook asks for).
  */
 import { parseAllDocuments, stringify, type Tags } from "yaml";
+import type { ControllerModule } from "../controller.js";
+import { controllers as registered } from "../controllers.js";
 import { openApiSchemaFor } from "../crd/crd.js";
-import { sparkClusterCrd } from "../crd/definitions.js";
 import { KUBE_YAML } from "../crd/kube-yaml.js";
 import { crdValidator, formatSchemaError, type Validator } from "../crd/validate.js";
 import {
@@ -20,16 +21,15 @@ import {
   type DesiredObject,
   type ObjectsByType,
 } from "../metacontroller/protocol.js";
-import { customizeSparkCluster } from "../spark-cluster/customize.js";
 import { LABEL_INSTANCE } from "../spark/labels.js";
-import { API_VERSION, KIND } from "../spark-cluster/schema.js";
-import { CHILD_TYPES, syncSparkCluster } from "../spark-cluster/sync.js";
 
 export interface RenderOptions {
   /** The time the hook sees: condition timestamps. Fixed, it makes the output reproducible. */
   readonly now: Date;
   /** Objects that exist now (Pods, Services, ConfigMaps), as `kubectl get -o yaml` prints them. */
   readonly observed?: readonly unknown[];
+  /** The controllers whose resources can be rendered; every registered one unless a test says otherwise. */
+  readonly controllers?: readonly ControllerModule[];
 }
 
 export type RenderResult =
@@ -83,6 +83,12 @@ export function parseYaml(text: string, source: string): ParsedYaml {
   return { documents, errors };
 }
 
+/** "A", "A or B", "A, B or C". */
+function oneOf(words: readonly string[]): string {
+  if (words.length <= 1) return words.join("");
+  return `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}`;
+}
+
 /** `SparkCluster spark-clusters/my-spark-cluster`, or the document's position without a name. */
 function describe(document: unknown, index: number, defaultKind = "document"): string {
   if (!isNode(document)) return `document ${index + 1}`;
@@ -94,32 +100,50 @@ function describe(document: unknown, index: number, defaultKind = "document"): s
   return typeof namespace === "string" ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
 }
 
-let cachedValidator: Validator | undefined;
+const validators = new WeakMap<ControllerModule, Validator>();
 /** The CRD's schema as the API server enforces it, built from the zod source, not read from disk. */
-function sparkClusterValidator(): Validator {
-  cachedValidator ??= crdValidator(openApiSchemaFor(sparkClusterCrd));
-  return cachedValidator;
+function validatorOf(controller: ControllerModule): Validator {
+  let validator = validators.get(controller);
+  if (validator === undefined) {
+    validator = crdValidator(openApiSchemaFor(controller.crd));
+    validators.set(controller, validator);
+  }
+  return validator;
 }
 
-/** A SparkCluster the API server would accept, with the namespace it would get; or why not. */
-function admit(document: unknown, index: number): { cluster?: KubeObject; errors: string[] } {
+interface Parent {
+  readonly object: KubeObject;
+  readonly controller: ControllerModule;
+}
+
+/**
+ * A resource the API server would accept, with the controller of its kind and the namespace
+ * it would get; or why not.
+ */
+function admit(
+  document: unknown,
+  index: number,
+  controllers: readonly ControllerModule[],
+): { parent?: Parent; errors: string[] } {
   const label = describe(document, index);
   if (!isNode(document)) return { errors: [`${label}: not a Kubernetes object`] };
-  if (document["kind"] !== KIND) {
+  const controller = controllers.find((candidate) => candidate.kind === document["kind"]);
+  if (controller === undefined) {
     const kind = typeof document["kind"] === "string" ? `kind ${document["kind"]}` : "no kind";
-    return { errors: [`${label}: ${kind}: render takes ${KIND} objects only`] };
+    const kinds = oneOf(controllers.map((candidate) => candidate.kind));
+    return { errors: [`${label}: ${kind}: render takes ${kinds} objects only`] };
   }
   const errors: string[] = [];
-  if (document["apiVersion"] !== API_VERSION) {
+  if (document["apiVersion"] !== controller.apiVersion) {
     const hint =
       typeof document["apiVersion"] === "string" && document["apiVersion"].startsWith("radanalytics.io/")
         ? " (radanalytics manifests work after changing only apiVersion)"
         : "";
     errors.push(
-      `${label}: apiVersion: must be ${API_VERSION}, got ${JSON.stringify(document["apiVersion"])}${hint}`,
+      `${label}: apiVersion: must be ${controller.apiVersion}, got ${JSON.stringify(document["apiVersion"])}${hint}`,
     );
   }
-  for (const error of sparkClusterValidator()(document)) errors.push(`${label}: ${formatSchemaError(error)}`);
+  for (const error of validatorOf(controller)(document)) errors.push(`${label}: ${formatSchemaError(error)}`);
   const metadata = isNode(document["metadata"]) ? document["metadata"] : undefined;
   const name = metadata?.["name"];
   if (typeof name !== "string" || name === "") errors.push(`${label}: metadata.name: Required value`);
@@ -128,7 +152,7 @@ function admit(document: unknown, index: number): { cluster?: KubeObject; errors
   const parsed = KubeObject.safeParse({ ...document, metadata: { ...metadata, namespace } });
   if (!parsed.success)
     return { errors: parsed.error.issues.map((i) => `${label}: ${i.path.join(".")}: ${i.message}`) };
-  return { cluster: parsed.data, errors: [] };
+  return { parent: { object: parsed.data, controller }, errors: [] };
 }
 
 interface Observed {
@@ -137,7 +161,18 @@ interface Observed {
   claimed: boolean;
 }
 
-function parseObserved(documents: readonly unknown[], errors: string[], warnings: string[]): Observed[] {
+function isChildOf(controller: ControllerModule, object: KubeObject): boolean {
+  return controller.childTypes.some(
+    (type) => type.apiVersion === object.apiVersion && type.kind === object.kind,
+  );
+}
+
+function parseObserved(
+  documents: readonly unknown[],
+  controllers: readonly ControllerModule[],
+  errors: string[],
+  warnings: string[],
+): Observed[] {
   const observed: Observed[] = [];
   documents.forEach((document, index) => {
     const label = `--observed ${describe(document, index)}`;
@@ -147,10 +182,12 @@ function parseObserved(documents: readonly unknown[], errors: string[], warnings
         errors.push(`${label}: ${issue.path.join(".") || "object"}: ${issue.message}`);
       return;
     }
-    const { apiVersion, kind } = parsed.data;
-    if (!CHILD_TYPES.some((type) => type.apiVersion === apiVersion && type.kind === kind)) {
-      const types = CHILD_TYPES.map((type) => type.kind).join(", ");
-      warnings.push(`${label}: ignored: a ${KIND} has children of kinds ${types} only`);
+    if (!controllers.some((controller) => isChildOf(controller, parsed.data))) {
+      const owners = controllers.map(
+        (controller) =>
+          `a ${controller.kind} has children of kinds ${controller.childTypes.map((type) => type.kind).join(", ")} only`,
+      );
+      warnings.push(`${label}: ignored: ${owners.join("; ")}`);
       return;
     }
     observed.push({ object: parsed.data, label, claimed: false });
@@ -159,12 +196,14 @@ function parseObserved(documents: readonly unknown[], errors: string[], warnings
 }
 
 /** Who owns an observed object: its controller reference, or else the instance label. */
-function belongsTo(object: KubeObject, cluster: KubeObject): boolean {
+function belongsTo(object: KubeObject, parent: Parent): boolean {
+  const cluster = parent.object;
+  if (!isChildOf(parent.controller, object)) return false;
   if ((object.metadata.namespace ?? cluster.metadata.namespace) !== cluster.metadata.namespace) return false;
   const references = (object.metadata as { ownerReferences?: unknown }).ownerReferences;
   const owner = Array.isArray(references)
     ? (references as unknown[]).find(
-        (ref) => isNode(ref) && ref["kind"] === KIND && ref["controller"] === true,
+        (ref) => isNode(ref) && ref["kind"] === parent.controller.kind && ref["controller"] === true,
       )
     : undefined;
   if (isNode(owner)) return owner["name"] === cluster.metadata.name;
@@ -176,23 +215,40 @@ function add(objects: ObjectsByType, object: KubeObject): void {
   objects[key] = { ...objects[key], [object.metadata.name]: object };
 }
 
-/** The request Metacontroller would send: owned children, and the ConfigMaps customize asks for. */
-function syncRequestFor(cluster: KubeObject, observed: readonly Observed[]): SyncRequest {
-  const relatedNames = new Set(
-    customizeSparkCluster({ parent: cluster })
-      .relatedResources.filter((rule) => rule.apiVersion === "v1" && rule.resource === "configmaps")
-      .flatMap((rule) => rule.names ?? []),
+/**
+ * The objects the controller's customize hook asks for, as `<apiVersion> <kind> <name>`. Rules
+ * name a resource; render knows the kinds of the controller's child types only, which is
+ * every type `--observed` accepts.
+ */
+function relatedKeys(parent: Parent): Set<string> {
+  const customize = parent.controller.customize;
+  if (customize === undefined) return new Set();
+  return new Set(
+    customize({ parent: parent.object }).relatedResources.flatMap((rule) => {
+      const type = parent.controller.childTypes.find(
+        (candidate) => candidate.apiVersion === rule.apiVersion && candidate.resource === rule.resource,
+      );
+      if (type === undefined) return [];
+      return (rule.names ?? []).map((name) => `${type.apiVersion} ${type.kind} ${name}`);
+    }),
   );
+}
+
+/** The request Metacontroller would send: owned children, and the objects customize asks for. */
+function syncRequestFor(parent: Parent, observed: readonly Observed[]): SyncRequest {
+  const cluster = parent.object;
+  const wanted = relatedKeys(parent);
   const children: ObjectsByType = {};
   const related: ObjectsByType = {};
   for (const entry of observed) {
     const { object } = entry;
     const sameNamespace =
       (object.metadata.namespace ?? cluster.metadata.namespace) === cluster.metadata.namespace;
-    if (object.kind === "ConfigMap" && sameNamespace && relatedNames.has(object.metadata.name)) {
+    const key = `${object.apiVersion} ${object.kind} ${object.metadata.name}`;
+    if (sameNamespace && wanted.has(key)) {
       add(related, object);
       entry.claimed = true;
-    } else if (belongsTo(object, cluster)) {
+    } else if (belongsTo(object, parent)) {
       add(children, object);
       entry.claimed = true;
     }
@@ -223,23 +279,26 @@ function readyMessage(status: Readonly<Record<string, unknown>>): string {
 }
 
 export function render(documents: readonly unknown[], options: RenderOptions): RenderResult {
+  const controllers = options.controllers ?? registered;
+  const kinds = oneOf(controllers.map((controller) => controller.kind));
   const errors: string[] = [];
   const warnings: string[] = [];
-  const clusters: KubeObject[] = [];
+  const parents: Parent[] = [];
   documents.forEach((document, index) => {
-    const admitted = admit(document, index);
+    const admitted = admit(document, index, controllers);
     errors.push(...admitted.errors);
-    if (admitted.cluster !== undefined) clusters.push(admitted.cluster);
+    if (admitted.parent !== undefined) parents.push(admitted.parent);
   });
-  if (documents.length === 0) errors.push(`no ${KIND} in the input`);
-  const observed = parseObserved(options.observed ?? [], errors, warnings);
+  if (documents.length === 0) errors.push(`no ${kinds} in the input`);
+  const observed = parseObserved(options.observed ?? [], controllers, errors, warnings);
   if (errors.length > 0) return { ok: false, errors, warnings };
 
   const blocks: string[] = [];
-  for (const cluster of clusters) {
+  for (const parent of parents) {
+    const cluster = parent.object;
     const namespace = cluster.metadata.namespace ?? "default";
-    const label = `${KIND} ${namespace}/${cluster.metadata.name}`;
-    const { response, outcome } = syncSparkCluster(syncRequestFor(cluster, observed), options.now);
+    const label = `${parent.controller.kind} ${namespace}/${cluster.metadata.name}`;
+    const { response, outcome } = parent.controller.sync(syncRequestFor(parent, observed), options.now);
     if (outcome === "invalid_spec") {
       errors.push(`${label}: InvalidSpec: ${readyMessage(response.status)}`);
       continue;
@@ -253,7 +312,7 @@ export function render(documents: readonly unknown[], options: RenderOptions): R
     );
   }
   for (const entry of observed) {
-    if (!entry.claimed) warnings.push(`${entry.label}: ignored: it belongs to no ${KIND} in the input`);
+    if (!entry.claimed) warnings.push(`${entry.label}: ignored: it belongs to no ${kinds} in the input`);
   }
   if (errors.length > 0) return { ok: false, errors, warnings };
   return { ok: true, output: blocks.join(""), warnings };

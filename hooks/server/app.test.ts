@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import type { CompositeControllerHooks } from "../metacontroller/controller.js";
+import type { CompositeControllerHooks } from "../controller.js";
 import { observedOfType, type SyncRequest } from "../metacontroller/protocol.js";
 import { createApp, type AppOptions } from "./app.js";
 

@@ -14,7 +14,7 @@ import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { z } from "zod";
-import type { CompositeControllerHooks, SyncResult } from "../metacontroller/controller.js";
+import type { CompositeControllerHooks, SyncResult } from "../controller.js";
 import { CustomizeRequest, SyncRequest } from "../metacontroller/protocol.js";
 import { readBodyText } from "./body.js";
 import { createMetrics, type HookName, type HookOutcome, type Metrics } from "./metrics.js";

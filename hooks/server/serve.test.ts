@@ -6,7 +6,7 @@ import { once } from "node:events";
 import http from "node:http";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import type { CompositeControllerHooks } from "../metacontroller/controller.js";
+import type { CompositeControllerHooks } from "../controller.js";
 import { startServer, type RunningServer } from "./serve.js";
 
 const echoController: CompositeControllerHooks = {

@@ -6,7 +6,7 @@ import { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import type { Logger } from "pino";
 import { Registry } from "prom-client";
-import type { CompositeControllerHooks } from "../metacontroller/controller.js";
+import type { CompositeControllerHooks } from "../controller.js";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 

@@ -2,7 +2,7 @@
  * SparkCluster sync: parent + observed children + now → desired children + status.
  * Pure: no I/O, no clock, no environment.
  */
-import type { SyncResult } from "../metacontroller/controller.js";
+import type { ChildType, SyncResult } from "../controller.js";
 import {
   observedOfType,
   type DesiredObject,
@@ -27,12 +27,12 @@ import { sparkConf } from "./spark-conf.js";
 import { clusterStatus, invalidStatus, type StatusContext } from "./status.js";
 import { planWorkers, workerTemplate } from "./worker-pods.js";
 
-/** The child types this controller owns, as declared in composite-controllers/sparkcluster.yaml. */
+/** The child types this controller owns; composite-controllers/sparkcluster.yaml lists the same. */
 export const CHILD_TYPES = [
-  { apiVersion: "v1", kind: "Pod" },
-  { apiVersion: "v1", kind: "Service" },
-  { apiVersion: "v1", kind: "ConfigMap" },
-] as const;
+  { apiVersion: "v1", kind: "Pod", resource: "pods" },
+  { apiVersion: "v1", kind: "Service", resource: "services" },
+  { apiVersion: "v1", kind: "ConfigMap", resource: "configmaps" },
+] as const satisfies readonly ChildType[];
 
 function podsOf(pods: readonly KubeObject[], component: Component): KubeObject[] {
   return pods.filter((pod) => pod.metadata.labels?.[LABEL_COMPONENT] === component);

@@ -15,8 +15,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { SyncRequest } from "../../hooks/metacontroller/protocol.js";
-import { sparkClusterController } from "../../hooks/spark-cluster/index.js";
-import { steadyStateSync, type SteadyState } from "./bodies.js";
+import { BENCH_CONTROLLER, steadyStateSync, SYNC_PATH, type SteadyState } from "./bodies.js";
 import type { ChildMessage, ParentMessage } from "./server.js";
 
 const WORKER_COUNTS = [100, 1000] as const;
@@ -159,12 +158,12 @@ function breakdown(steady: SteadyState): string {
   const text = raw.toString("utf8");
   const json: unknown = JSON.parse(text);
   const request = SyncRequest.parse(json);
-  const result = sparkClusterController.sync(request, new Date());
+  const result = BENCH_CONTROLLER.sync(request, new Date());
   const parts: [string, number][] = [
     ["utf-8 decode", median(() => raw.toString("utf8"))],
     ["JSON.parse", median(() => JSON.parse(text))],
     ["zod", median(() => SyncRequest.parse(json))],
-    ["sync", median(() => sparkClusterController.sync(request, new Date()))],
+    ["sync", median(() => BENCH_CONTROLLER.sync(request, new Date()))],
     ["JSON.stringify", median(() => JSON.stringify(result.response))],
   ];
   const total = parts.reduce((sum, [, ms]) => sum + ms, 0);
@@ -189,7 +188,7 @@ async function main(): Promise<number> {
   const bodies = new Map<number, SteadyState>();
   for (const workers of WORKER_COUNTS) {
     const started = performance.now();
-    const steady = steadyStateSync(sparkClusterController, workers);
+    const steady = steadyStateSync(BENCH_CONTROLLER, workers);
     const file = join(dir, `sync-${workers}-workers.json`);
     writeFileSync(file, steady.body);
     bodies.set(workers, steady);
@@ -221,7 +220,7 @@ async function main(): Promise<number> {
       const steady = bodies.get(workers);
       if (steady === undefined) continue;
       for (const route of ["sync", "echo"] as const) {
-        const url = route === "sync" ? `${base}/sparkclusters/sync` : `${base}/echo`;
+        const url = route === "sync" ? `${base}${SYNC_PATH}` : `${base}/echo`;
         await checkOnce(url, steady, route);
         if (warmupS > 0) await load(url, steady.body, warmupS);
         const result = await load(url, steady.body, durationS);
@@ -250,7 +249,7 @@ async function main(): Promise<number> {
     // several connections, also count time spent queued behind other clusters' syncs.
     const steady = bodies.get(1000);
     if (steady !== undefined) {
-      const result = await load(`${base}/sparkclusters/sync`, steady.body, durationS, 1);
+      const result = await load(`${base}${SYNC_PATH}`, steady.body, durationS, 1);
       serialLatency = {
         p50: result.latency.p50,
         p99: result.latency.p99,
@@ -270,7 +269,7 @@ async function main(): Promise<number> {
   const rows = [
     ["route", "workers", "body", "req/s", "p50 ms", "p99 ms", "requests", "failed"],
     ...runs.map((r) => [
-      r.route === "sync" ? "/sparkclusters/sync" : "/echo",
+      r.route === "sync" ? SYNC_PATH : "/echo",
       String(r.workers),
       mib(r.bodyBytes),
       r.reqPerSec.toFixed(1),

@@ -4,7 +4,7 @@
  * repeat until the controller asks for exactly what is observed (steady state). The returned
  * body is the request Metacontroller sends on every resync of a healthy cluster.
  */
-import type { CompositeControllerHooks } from "../../hooks/metacontroller/controller.js";
+import type { ControllerModule } from "../../hooks/controller.js";
 import {
   SyncRequest,
   typeKey,
@@ -13,14 +13,18 @@ import {
   type SyncResponse,
 } from "../../hooks/metacontroller/protocol.js";
 import { LABEL_COMPONENT } from "../../hooks/spark/labels.js";
-import { API_VERSION, KIND, PLURAL } from "../../hooks/spark-cluster/schema.js";
+import { controller as sparkClusterController } from "../../hooks/spark-cluster/controller.js";
 import { lastAppliedConfiguration, observe } from "../support/observe.js";
 
 /** One clock for every sync, so conditions do not move between rounds. */
 export const BENCH_NOW = new Date("2026-11-22T10:00:00Z");
 const MAX_ROUNDS = 10;
-/** `childResources` of composite-controllers/sparkcluster.yaml: one (possibly empty) map each. */
-const CHILD_TYPES = [typeKey("v1", "Pod"), typeKey("v1", "Service"), typeKey("v1", "ConfigMap")];
+/** The controller the bodies are for: its spec is SparkCluster's, its names come from the module. */
+export const BENCH_CONTROLLER: ControllerModule = sparkClusterController;
+const { apiVersion: API_VERSION, kind: KIND, resource: PLURAL } = BENCH_CONTROLLER;
+/** Metacontroller sends one (possibly empty) map per child type. */
+const CHILD_TYPES = BENCH_CONTROLLER.childTypes.map((type) => typeKey(type.apiVersion, type.kind));
+export const SYNC_PATH = `/${PLURAL}/sync`;
 
 const PARENT_UID = "3f6d0c1e-8a55-4d0b-9d3e-6f2b7c1a9e42";
 
@@ -29,7 +33,7 @@ const compositeController = {
   apiVersion: "metacontroller.k8s.io/v1alpha1",
   kind: "CompositeController",
   metadata: {
-    name: "sparkhooks-sparkcluster",
+    name: `sparkhooks-${KIND.toLowerCase()}`,
     uid: "0c6e9a41-27b5-4e8f-a1d2-9f4b3c7e5a18",
     resourceVersion: "47011",
     generation: 1,
@@ -37,11 +41,12 @@ const compositeController = {
   },
   spec: {
     parentResource: { apiVersion: API_VERSION, resource: PLURAL },
-    childResources: [
-      { apiVersion: "v1", resource: "pods", updateStrategy: { method: "OnDelete", statusChecks: {} } },
-      { apiVersion: "v1", resource: "services", updateStrategy: { method: "InPlace", statusChecks: {} } },
-      { apiVersion: "v1", resource: "configmaps", updateStrategy: { method: "InPlace", statusChecks: {} } },
-    ],
+    // Pods are immutable children (OnDelete); everything else is updated in place.
+    childResources: BENCH_CONTROLLER.childTypes.map(({ apiVersion, resource }) => ({
+      apiVersion,
+      resource,
+      updateStrategy: { method: resource === "pods" ? "OnDelete" : "InPlace", statusChecks: {} },
+    })),
     generateSelector: true,
     resyncPeriodSeconds: 60,
     hooks: {
@@ -49,7 +54,7 @@ const compositeController = {
         version: "v1",
         webhook: {
           service: { name: "sparkhooks", namespace: "sparkhooks", port: 80, protocol: "http" },
-          path: "/sparkclusters/sync",
+          path: SYNC_PATH,
           timeout: "10s",
         },
       },
@@ -127,7 +132,7 @@ export interface SteadyState {
 }
 
 /** Syncs until desired == observed and the status no longer changes; throws if it never settles. */
-export function steadyStateSync(controller: CompositeControllerHooks, workers: number): SteadyState {
+export function steadyStateSync(controller: ControllerModule, workers: number): SteadyState {
   let observed = new Map<string, Observed>();
   let status: Readonly<Record<string, unknown>> | undefined;
   const indexes = new Map<string, number>();

@@ -12,7 +12,6 @@ import { controllers } from "../../hooks/controllers.js";
 import { createApp } from "../../hooks/server/app.js";
 import { loadConfig } from "../../hooks/server/config.js";
 import { KEEP_ALIVE_TIMEOUT_MS } from "../../hooks/server/serve.js";
-import { sparkClusterController } from "../../hooks/spark-cluster/index.js";
 
 export type ParentMessage = { readonly type: "stats" };
 export type ChildMessage =
@@ -21,13 +20,8 @@ export type ChildMessage =
 
 const send = (message: ChildMessage) => process.send?.(message);
 
-// Until hooks/controllers.ts lists the SparkCluster controller, serve it anyway.
-const served = controllers.some((c) => c.resource === sparkClusterController.resource)
-  ? controllers
-  : [...controllers, sparkClusterController];
-
 const app = createApp({
-  controllers: served,
+  controllers,
   registry: new Registry(),
   logger: pino({ level: "silent" }),
   bodyLimitBytes: loadConfig({}).bodyLimitBytes,

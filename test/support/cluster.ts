@@ -4,7 +4,8 @@
  */
 import type { DesiredObject, KubeObject, SyncRequest } from "../../hooks/metacontroller/protocol.js";
 import { typeKey } from "../../hooks/metacontroller/protocol.js";
-import type { SyncResult } from "../../hooks/metacontroller/controller.js";
+import type { SyncResult } from "../../hooks/controller.js";
+import { controller } from "../../hooks/spark-cluster/controller.js";
 import { syncSparkCluster } from "../../hooks/spark-cluster/sync.js";
 import { observe } from "./observe.js";
 
@@ -16,8 +17,8 @@ export function clusterParent(
   options: { name?: string; namespace?: string; generation?: number; status?: unknown } = {},
 ): KubeObject {
   return {
-    apiVersion: "sparkhooks.dev/v1alpha1",
-    kind: "SparkCluster",
+    apiVersion: controller.apiVersion,
+    kind: controller.kind,
     metadata: {
       name: options.name ?? "my-spark",
       namespace: options.namespace ?? "spark-jobs",
@@ -30,11 +31,10 @@ export function clusterParent(
 }
 
 export function groupByType(objects: readonly KubeObject[]): SyncRequest["children"] {
-  const grouped: Record<string, Record<string, KubeObject>> = {
-    "Pod.v1": {},
-    "Service.v1": {},
-    "ConfigMap.v1": {},
-  };
+  // Metacontroller sends one (possibly empty) map per child type of the CompositeController.
+  const grouped: Record<string, Record<string, KubeObject>> = Object.fromEntries(
+    controller.childTypes.map((type) => [typeKey(type.apiVersion, type.kind), {}]),
+  );
   for (const object of objects) {
     const key = typeKey(object.apiVersion, object.kind);
     grouped[key] = { ...grouped[key], [object.metadata.name]: object };

@@ -1,16 +1,9 @@
 /**
- * Every CRD sparkhooks installs. `npm run gen:crds` writes one file per entry to `crds/`;
- * a new controller adds its definition here, next to the others.
+ * The SparkCluster CRD: names, subresources and columns around the schemas in schema.ts.
+ * `npm run gen:crds` writes it to crds/sparkclusters.sparkhooks.dev.yaml.
  */
-import {
-  GROUP,
-  KIND,
-  PLURAL,
-  SparkClusterSpec,
-  SparkClusterStatus,
-  VERSION,
-} from "../spark-cluster/schema.js";
-import type { CrdDefinition } from "./crd.js";
+import type { CrdDefinition } from "../crd/crd.js";
+import { GROUP, KIND, PLURAL, SparkClusterSpec, SparkClusterStatus, VERSION } from "./schema.js";
 
 export const sparkClusterCrd: CrdDefinition = {
   group: GROUP,
@@ -42,5 +35,3 @@ export const sparkClusterCrd: CrdDefinition = {
   ],
   source: "hooks/spark-cluster/schema.ts",
 };
-
-export const crdDefinitions: readonly CrdDefinition[] = [sparkClusterCrd];
