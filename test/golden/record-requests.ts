@@ -28,7 +28,7 @@ const controller = {
 
 function write(name: string, parent: KubeObject, observed: readonly KubeObject[] = [], related: readonly KubeObject[] = []) {
   const request = { controller, ...syncRequest(parent, observed, related) };
-  const file = join(here, "sparkcluster", name, "request.json");
+  const file = join(here, "sparkclusters", name, "request.json");
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(request, null, 2)}\n`);
 }
