@@ -1,21 +1,18 @@
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Pod, Service, ConfigMap } from "kubernetes-models/v1";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { parseYaml, render, type RenderResult } from "./render.js";
 
-/** shared/ sits beside the repository (hooks/cli/ is two levels down), in CI too. */
-const sharedDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../../shared");
 const NOW = new Date("2026-01-01T00:00:00Z");
 const LATER = new Date("2026-01-02T12:00:00Z");
 
-/** The radanalytics minimal example with only apiVersion changed. */
+/** examples/sparkcluster/minimal.yaml: the radanalytics minimal example with only apiVersion changed. */
 function minimalExample(): Record<string, unknown> {
-  const text = readFileSync(resolve(sharedDir, "examples/radanalytics-sparkcluster-minimal.yaml"), "utf8");
-  const [document] = parseYaml(text, "example").documents;
-  return { ...(document as Record<string, unknown>), apiVersion: "sparkhooks.dev/v1alpha1" };
+  const path = fileURLToPath(new URL("../../examples/sparkcluster/minimal.yaml", import.meta.url));
+  const [document] = parseYaml(readFileSync(path, "utf8"), "example").documents;
+  return document as Record<string, unknown>;
 }
 
 function cluster(

@@ -18,9 +18,8 @@ import {
   terminating,
 } from "../../test/support/cluster.js";
 
-const sharedExample = fileURLToPath(
-  new URL("../../../shared/examples/radanalytics-sparkcluster-minimal.yaml", import.meta.url),
-);
+/** The radanalytics minimal example with only apiVersion changed. */
+const minimalExample = fileURLToPath(new URL("../../examples/sparkcluster/minimal.yaml", import.meta.url));
 
 type Pod = DesiredObject & {
   metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> };
@@ -36,7 +35,7 @@ function args(pod: Pod | undefined): string[] {
 }
 
 describe("a new SparkCluster", () => {
-  const radanalytics = parseYaml(readFileSync(sharedExample, "utf8")) as {
+  const radanalytics = parseYaml(readFileSync(minimalExample, "utf8")) as {
     metadata: { name: string };
     spec: unknown;
   };

@@ -9,12 +9,6 @@ import { parseAllDocuments } from "yaml";
 /** The repository root (this file is test/manifests/load.ts). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-/**
- * The shared reference material lives beside the repository (`../shared`), both in the
- * development tree and in CI, which clones the repository next to it.
- */
-export const sharedDir = resolve(repoRoot, "../shared");
-
 export function repoPath(...parts: string[]): string {
   return join(repoRoot, ...parts);
 }
