@@ -26,7 +26,7 @@ import { LABEL_INSTANCE } from "../spark/labels.js";
 export interface RenderOptions {
   /** The time the hook sees: condition timestamps. Fixed, it makes the output reproducible. */
   readonly now: Date;
-  /** Objects that exist now (Pods, Services, ConfigMaps), as `kubectl get -o yaml` prints them. */
+  /** Objects that exist now (children, related objects), as `kubectl get -o yaml` prints them. */
   readonly observed?: readonly unknown[];
   /** The controllers whose resources can be rendered; every registered one unless a test says otherwise. */
   readonly controllers?: readonly ControllerModule[];
