@@ -1,9 +1,13 @@
 // Builds the bed's binaries from source through the Go module proxy, once per input change:
 // - .testbed/bin/testbed: the multi-call control-plane binary of test/k8s (etcd, kube-apiserver,
 //   kube-controller-manager, kube-scheduler);
-// - .testbed/bin/kwok: `go install sigs.k8s.io/kwok/cmd/kwok@<KWOK_VERSION>` (its own module graph).
-// A stamp (hash of test/k8s/go.mod, go.sum, *.go, the kwok version, the go version and the build
-// flags) in .testbed/bin/stamp decides whether to build again.
+// - .testbed/bin/kwok: `go install sigs.k8s.io/kwok/cmd/kwok@<KWOK_VERSION>` (its own module graph);
+// - .testbed/bin/metacontroller: Metacontroller v4.17.2 from its source (../shared/upstream/
+//   metacontroller or METACONTROLLER_SRC); its dependencies come from the module proxy.
+// A stamp per output decides whether to build again: .testbed/bin/stamp (hash of test/k8s/go.mod,
+// go.sum, *.go, the kwok version, the go version and the build flags) and
+// .testbed/bin/metacontroller.stamp (hash of the source's go.mod, go.sum and pkg/, the go version
+// and the build flags). Both builds take the same lock.
 import { spawn, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
@@ -17,12 +21,13 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { alive } from "./processes.js";
 
 export const KUBERNETES_VERSION = "v1.36.3";
 export const KWOK_VERSION = "v0.8.0";
+export const METACONTROLLER_VERSION = "v4.17.2";
 
 const LDFLAGS = [
   "-s",
@@ -225,4 +230,107 @@ async function ensureBinariesOnce(repoRoot: string): Promise<Binaries> {
     writeFileSync(log, `# build finished in ${secs.toFixed(1)} s\n`, { flag: "a" });
     process.stderr.write(`[bed] binaries built in ${secs.toFixed(0)} s\n`);
   }
+}
+
+// -s -w and main.version as upstream's release build (.goreleaser.yaml) sets them.
+const METACONTROLLER_LDFLAGS = `-s -w -X main.version=${METACONTROLLER_VERSION.replace(/^v/, "")}`;
+const METACONTROLLER_BUILD_ARGS = ["build", "-trimpath", "-ldflags", METACONTROLLER_LDFLAGS, "-o"];
+
+export interface MetacontrollerBinary {
+  path: string;
+  /** Whether this call built it (false: METACONTROLLER_BIN, or the cached build was up to date). */
+  built: boolean;
+  /** Wall time of this call. */
+  seconds: number;
+}
+
+/** METACONTROLLER_SRC, else ../shared/upstream/metacontroller beside the repository. */
+export function metacontrollerSourceDir(repoRoot: string): string {
+  const fromEnv = process.env["METACONTROLLER_SRC"];
+  return fromEnv !== undefined && fromEnv !== ""
+    ? resolve(fromEnv)
+    : join(repoRoot, "..", "shared", "upstream", "metacontroller");
+}
+
+/** Every file under `dir`, as paths relative to `root`, sorted. */
+function filesUnder(root: string, dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return filesUnder(root, path);
+      return entry.isFile() ? [relative(root, path)] : [];
+    })
+    .sort();
+}
+
+function metacontrollerStampOf(sourceDir: string, go: string): string {
+  const h = createHash("sha256");
+  for (const f of ["go.mod", "go.sum", ...filesUnder(sourceDir, join(sourceDir, "pkg"))]) {
+    h.update(`file ${f}\n`);
+    h.update(readFileSync(join(sourceDir, f)));
+  }
+  h.update(`metacontroller ${METACONTROLLER_VERSION}\n${go}\n${METACONTROLLER_BUILD_ARGS.join(" ")}\n`);
+  return h.digest("hex");
+}
+
+/**
+ * The Metacontroller binary the scenarios run: METACONTROLLER_BIN as it is, or
+ * .testbed/bin/metacontroller built from the v4.17.2 source (see metacontrollerSourceDir). Its
+ * go.mod declares the module path `metacontroller` (no dot), so `go install` cannot fetch it from
+ * a module proxy: the build needs the source on disk. Cold this compiles client-go and
+ * controller-runtime (a minute or two); otherwise it is a hash check. The build writes nothing
+ * into the source directory, which may be read-only.
+ */
+export async function ensureMetacontroller(repoRoot: string): Promise<MetacontrollerBinary> {
+  const started = performance.now();
+  const fromEnv = process.env["METACONTROLLER_BIN"];
+  if (fromEnv !== undefined && fromEnv !== "") {
+    if (!existsSync(fromEnv)) throw new Error(`METACONTROLLER_BIN=${fromEnv} does not exist`);
+    return { path: resolve(fromEnv), built: false, seconds: 0 };
+  }
+  const sourceDir = metacontrollerSourceDir(repoRoot);
+  const entryPoint = join(sourceDir, "pkg", "cmd", "metacontroller");
+  if (!existsSync(join(sourceDir, "go.mod")) || !existsSync(entryPoint)) {
+    throw new Error(
+      `no Metacontroller source at ${sourceDir} (need its go.mod, go.sum and pkg/cmd/metacontroller). ` +
+        `Either check out github.com/metacontroller/metacontroller at tag ${METACONTROLLER_VERSION} ` +
+        `and set METACONTROLLER_SRC to that directory, or set METACONTROLLER_BIN to a ` +
+        `metacontroller ${METACONTROLLER_VERSION} binary.`,
+    );
+  }
+  const binDir = join(repoRoot, ".testbed", "bin");
+  const logDir = join(repoRoot, ".testbed", "logs");
+  mkdirSync(binDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true });
+  const binary = join(binDir, "metacontroller");
+  const stampFile = join(binDir, "metacontroller.stamp");
+  const log = join(logDir, "build-metacontroller.log");
+  const stamp = metacontrollerStampOf(sourceDir, goVersion());
+  const upToDate = (): boolean =>
+    existsSync(stampFile) && readFileSync(stampFile, "utf8").trim() === stamp && existsSync(binary);
+  let built = false;
+  if (!upToDate()) {
+    await withBuildLock(join(binDir, "build.lock"), async () => {
+      if (upToDate()) return; // another process built it while we waited
+      writeFileSync(log, `# build started ${new Date().toISOString()}\n`);
+      process.stderr.write(
+        `[bed] building Metacontroller ${METACONTROLLER_VERSION} from ${sourceDir}; ` +
+          `about 1.5 min with the Kubernetes modules cached; log: ${log}\n`,
+      );
+      const env: NodeJS.ProcessEnv = { ...process.env, GOFLAGS: process.env["GOFLAGS"] ?? "-buildvcs=false" };
+      // Build next to the target and rename into place: a running Metacontroller keeps its binary.
+      await run(goBinary(), [...METACONTROLLER_BUILD_ARGS, `${binary}.new`, "./pkg/cmd/metacontroller"], {
+        cwd: sourceDir,
+        env,
+        log,
+      });
+      renameSync(`${binary}.new`, binary);
+      writeFileSync(stampFile, stamp + "\n");
+      built = true;
+      const secs = (performance.now() - started) / 1000;
+      writeFileSync(log, `# build finished in ${secs.toFixed(1)} s\n`, { flag: "a" });
+      process.stderr.write(`[bed] Metacontroller built in ${secs.toFixed(0)} s\n`);
+    });
+  }
+  return { path: binary, built, seconds: (performance.now() - started) / 1000 };
 }
