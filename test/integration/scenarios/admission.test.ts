@@ -1,11 +1,18 @@
 /**
  * The real API server accepts every manifest we ship: our generated CRDs, Metacontroller's own
- * CRDs and our CompositeControllers (validated against those CRDs' schemas by the server).
+ * CRDs and our CompositeControllers (validated against those CRDs' schemas by the server), and
+ * the optional Metacontroller install (deploy/metacontroller/).
  */
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { Kube } from "./kube.js";
-import { readManifestDir, readManifests, serverSideApply, waitEstablished } from "./manifests.js";
+import {
+  readManifestDir,
+  readManifests,
+  serverSideApply,
+  waitEstablished,
+  type Manifest,
+} from "./manifests.js";
 import { repoRoot, sharedDir } from "../paths.js";
 
 const kube = () => new Kube(inject("bed").kubeconfigPath);
@@ -46,5 +53,37 @@ describe("the real API server admits our manifests", () => {
       },
     };
     await expect(serverSideApply(kube(), broken, { dryRun: true })).rejects.toThrow(/Sometimes/);
+  });
+
+  it("accepts Metacontroller's StatefulSet, and its pod under Pod Security 'restricted'", async () => {
+    // global-setup applied the namespace (restricted enforced), ServiceAccount and RBAC.
+    const [statefulSet] = readManifests(
+      join(repoRoot, "deploy", "metacontroller", "statefulset.yaml"),
+    ) as (Manifest & {
+      spec: { template: { metadata: object; spec: object } };
+    })[];
+    if (statefulSet === undefined) throw new Error("no StatefulSet");
+    await serverSideApply(kube(), statefulSet, { dryRun: true });
+    // Pod Security admission enforces on pods only (workloads just get warnings): admit one.
+    const pod = await kube().call<{ metadata: { namespace: string } }>(
+      "POST",
+      "/api/v1/namespaces/metacontroller/pods?dryRun=All",
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "metacontroller-0" },
+        spec: statefulSet.spec.template.spec,
+      },
+    );
+    expect(pod.metadata.namespace).toBe("metacontroller");
+    const privileged = { ...statefulSet.spec.template.spec, hostNetwork: true };
+    await expect(
+      kube().call("POST", "/api/v1/namespaces/metacontroller/pods?dryRun=All", {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "metacontroller-0" },
+        spec: privileged,
+      }),
+    ).rejects.toThrow(/violates PodSecurity "restricted/);
   });
 });

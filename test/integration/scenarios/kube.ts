@@ -119,12 +119,27 @@ export interface WatchEvent<T> {
   readonly object: T;
 }
 
-/** Streams watch events of a collection until the returned stop function is called. */
-export function watch<T>(kube: Kube, path: string, onEvent: (event: WatchEvent<T>) => void): () => void {
+/**
+ * Streams watch events of a collection until the returned stop function is called. `onEnd` is
+ * called once if the stream ends by itself (the API server closes watches after a timeout) or
+ * fails; not after stop().
+ */
+export function watch<T>(
+  kube: Kube,
+  path: string,
+  onEvent: (event: WatchEvent<T>) => void,
+  onEnd?: (error?: Error) => void,
+): () => void {
   const url = new URL(path, kube.server);
   url.searchParams.set("watch", "1");
   const { token, ca } = kube.credentials();
   let buffered = "";
+  let done = false;
+  const end = (error?: Error): void => {
+    if (done) return;
+    done = true;
+    onEnd?.(error);
+  };
   const req = request(
     url,
     {
@@ -133,6 +148,11 @@ export function watch<T>(kube: Kube, path: string, onEvent: (event: WatchEvent<T
       ...(ca === undefined ? { rejectUnauthorized: false } : { ca }),
     },
     (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        end(new Error(`watch ${path}: HTTP ${res.statusCode ?? 0}`));
+        return;
+      }
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => {
         buffered += chunk;
@@ -140,13 +160,18 @@ export function watch<T>(kube: Kube, path: string, onEvent: (event: WatchEvent<T
         while (newline >= 0) {
           const line = buffered.slice(0, newline).trim();
           buffered = buffered.slice(newline + 1);
-          if (line.length > 0) onEvent(JSON.parse(line) as WatchEvent<T>);
+          if (line.length > 0 && !done) onEvent(JSON.parse(line) as WatchEvent<T>);
           newline = buffered.indexOf("\n");
         }
       });
+      res.on("end", () => end());
+      res.on("error", (error) => end(error));
     },
   );
-  req.on("error", () => undefined);
+  req.on("error", (error) => end(error));
   req.end();
-  return () => req.destroy();
+  return () => {
+    done = true;
+    req.destroy();
+  };
 }

@@ -10,18 +10,45 @@ import type { Kube } from "./kube.js";
 export interface Manifest {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { readonly name: string };
+  readonly metadata: { readonly name: string; readonly namespace?: string };
 }
 
-/** Cluster-scoped kinds the bed applies; anything else is a mistake in the caller. */
-const COLLECTIONS: Readonly<Record<string, string>> = {
-  "apiextensions.k8s.io/v1/CustomResourceDefinition":
-    "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-  "metacontroller.k8s.io/v1alpha1/CompositeController":
-    "/apis/metacontroller.k8s.io/v1alpha1/compositecontrollers",
-  "metacontroller.k8s.io/v1alpha1/DecoratorController":
-    "/apis/metacontroller.k8s.io/v1alpha1/decoratorcontrollers",
+/** The kinds the bed applies: API group path and resource (namespaced ones take the object's namespace). */
+const RESOURCES: Readonly<Record<string, { api: string; resource: string; namespaced?: true }>> = {
+  "apiextensions.k8s.io/v1/CustomResourceDefinition": {
+    api: "/apis/apiextensions.k8s.io/v1",
+    resource: "customresourcedefinitions",
+  },
+  "metacontroller.k8s.io/v1alpha1/CompositeController": {
+    api: "/apis/metacontroller.k8s.io/v1alpha1",
+    resource: "compositecontrollers",
+  },
+  "metacontroller.k8s.io/v1alpha1/DecoratorController": {
+    api: "/apis/metacontroller.k8s.io/v1alpha1",
+    resource: "decoratorcontrollers",
+  },
+  "v1/Namespace": { api: "/api/v1", resource: "namespaces" },
+  "v1/ServiceAccount": { api: "/api/v1", resource: "serviceaccounts", namespaced: true },
+  "rbac.authorization.k8s.io/v1/ClusterRole": {
+    api: "/apis/rbac.authorization.k8s.io/v1",
+    resource: "clusterroles",
+  },
+  "rbac.authorization.k8s.io/v1/ClusterRoleBinding": {
+    api: "/apis/rbac.authorization.k8s.io/v1",
+    resource: "clusterrolebindings",
+  },
+  "apps/v1/StatefulSet": { api: "/apis/apps/v1", resource: "statefulsets", namespaced: true },
 };
+
+/** The API path of an object of one of the RESOURCES kinds; any other kind is a mistake in the caller. */
+export function objectPath(object: Manifest): string {
+  const known = RESOURCES[`${object.apiVersion}/${object.kind}`];
+  if (known === undefined) throw new Error(`no collection known for ${object.apiVersion} ${object.kind}`);
+  if (known.namespaced !== true) return `${known.api}/${known.resource}/${object.metadata.name}`;
+  const namespace = object.metadata.namespace;
+  if (namespace === undefined) throw new Error(`${object.kind} ${object.metadata.name} has no namespace`);
+  return `${known.api}/namespaces/${namespace}/${known.resource}/${object.metadata.name}`;
+}
 
 export function readManifests(file: string): Manifest[] {
   return parseAllDocuments(readFileSync(file, "utf8"))
@@ -43,13 +70,10 @@ export async function serverSideApply(
   object: Manifest,
   options: { dryRun?: boolean } = {},
 ): Promise<Manifest> {
-  const collection = COLLECTIONS[`${object.apiVersion}/${object.kind}`];
-  if (collection === undefined)
-    throw new Error(`no collection known for ${object.apiVersion} ${object.kind}`);
   const query = `fieldManager=sparkhooks-integration&force=true${options.dryRun ? "&dryRun=All" : ""}`;
   return kube.call<Manifest>(
     "PATCH",
-    `${collection}/${object.metadata.name}?${query}`,
+    `${objectPath(object)}?${query}`,
     object,
     "application/apply-patch+yaml",
   );

@@ -1,7 +1,7 @@
 /**
  * A scenario's world: the shared control plane (from global-setup), a namespace of its own, our
- * real hook server on loopback, and a CompositeController runtime — the TypeScript harness, or
- * the real Metacontroller when METACONTROLLER_BIN names a binary.
+ * real hook server on loopback, and the real Metacontroller running our CompositeControllers
+ * with the flags we ship, as the ServiceAccount and ClusterRole we ship.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,8 +10,7 @@ import { inject } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { controllers } from "../../../hooks/controllers.js";
 import { startServer, type RunningServer } from "../../../hooks/server/serve.js";
-import { startHarness, type Harness } from "../metacontroller/controller.js";
-import { startRealMetacontroller } from "../metacontroller/real.js";
+import { startMetacontroller, type Metacontroller } from "../metacontroller/metacontroller.js";
 import { eventually } from "../eventually.js";
 import { repoRoot } from "../paths.js";
 import { Kube } from "./kube.js";
@@ -59,7 +58,7 @@ export interface World {
   readonly kube: Kube;
   readonly namespace: string;
   readonly hook: HookServer;
-  readonly runtime: Harness;
+  readonly runtime: Metacontroller;
   readonly kubeconfigPath: string;
   close(): Promise<void>;
 }
@@ -72,8 +71,13 @@ function rewriteTo(hook: HookServer) {
   };
 }
 
-export async function openWorld(name: string): Promise<World> {
-  const { kubeconfigPath } = inject("bed");
+export interface WorldOptions {
+  /** Metacontroller's flags before the bed's overrides. Default: the shipped StatefulSet's. */
+  readonly metacontrollerFlags?: readonly string[];
+}
+
+export async function openWorld(name: string, options: WorldOptions = {}): Promise<World> {
+  const { kubeconfigPath, logDir, metacontroller } = inject("bed");
   const kube = new Kube(kubeconfigPath);
   const namespace = `${name}-${Date.now().toString(36)}`;
   // Pod Security "restricted" enforced by the real admission plugin: our pods must pass it.
@@ -90,11 +94,16 @@ export async function openWorld(name: string): Promise<World> {
   );
   const hook = new HookServer();
   await hook.start();
-  const options = { kubeconfigPath, controllers: compositeControllers(), hookBaseUrl: rewriteTo(hook) };
-  const binary = process.env["METACONTROLLER_BIN"];
-  const runtime = binary
-    ? await startRealMetacontroller({ ...options, binary })
-    : await startHarness(options);
+  const runtime = await startMetacontroller({
+    binary: metacontroller.binary,
+    kubeconfigPath,
+    metacontrollerKubeconfigPath: metacontroller.kubeconfigPath,
+    controllers: compositeControllers(),
+    hookBaseUrl: rewriteTo(hook),
+    namespace,
+    logDir,
+    ...(options.metacontrollerFlags === undefined ? {} : { flags: options.metacontrollerFlags }),
+  });
   return {
     kube,
     namespace,
