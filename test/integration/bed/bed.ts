@@ -441,9 +441,16 @@ async function startOnce(
   }
 }
 
-/** A Node for kwok to manage: label type=kwok, generous capacity, no taints. */
+/**
+ * Room on the one kwok node for every scenario at once: 100 SparkClusters of the default size
+ * (1 CPU, 1-2Gi per pod) are 200 pods, 200 CPUs and ~300Gi. kwok runs no containers, so the
+ * figures only have to satisfy the scheduler; one large node keeps the bed's start fast.
+ */
+export const NODE_CAPACITY = { cpu: "1000", memory: "4Ti", pods: "2000", "ephemeral-storage": "10Ti" };
+
+/** A Node for kwok to manage: label type=kwok, NODE_CAPACITY, no taints. */
 export async function createNode(conn: Connection, name: string): Promise<void> {
-  const capacity = { cpu: "64", memory: "256Gi", pods: "500", "ephemeral-storage": "1Ti" };
+  const capacity = NODE_CAPACITY;
   await kubeOk(conn, "POST", "/api/v1/nodes", {
     apiVersion: "v1",
     kind: "Node",
