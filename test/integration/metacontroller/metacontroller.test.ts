@@ -32,7 +32,11 @@ const CRD: Manifest & Record<string, unknown> = {
             type: "object",
             properties: {
               spec: { type: "object", properties: { size: { type: "integer" }, keep: { type: "boolean" } } },
-              status: { type: "object", properties: { size: { type: "integer" } } },
+              // Metacontroller adds observedGeneration to the status the hook returns.
+              status: {
+                type: "object",
+                properties: { size: { type: "integer" }, observedGeneration: { type: "integer" } },
+              },
             },
           },
         },
@@ -150,7 +154,7 @@ describe("the bed's instruments on the real Metacontroller", () => {
       (await dataSize()) === undefined ? true : undefined,
     );
     await runtime.idle();
-    expect(delta(before)).toEqual({ create: 0, update: 0, delete: 1, status: 0 });
+    expect(delta(before)).toEqual({ create: 0, update: 0, delete: 1, status: 1 });
 
     before = runtime.counters();
     await runtime.resyncAll();
