@@ -125,6 +125,36 @@ export function imagePullBackOff(pod: KubeObject): KubeObject {
   });
 }
 
+export function crashLooping(pod: KubeObject): KubeObject {
+  return withPodStatus(pod, {
+    phase: "Running",
+    conditions: [{ type: "Ready", status: "False" }],
+    containerStatuses: [
+      {
+        name: "spark",
+        restartCount: 7,
+        state: {
+          waiting: { reason: "CrashLoopBackOff", message: "back-off 5m0s restarting failed container" },
+        },
+      },
+    ],
+  });
+}
+
+export function unschedulable(pod: KubeObject): KubeObject {
+  return withPodStatus(pod, {
+    phase: "Pending",
+    conditions: [
+      {
+        type: "PodScheduled",
+        status: "False",
+        reason: "Unschedulable",
+        message: "0/3 nodes are available: 3 Insufficient memory.",
+      },
+    ],
+  });
+}
+
 export function terminating(object: KubeObject): KubeObject {
   return { ...object, metadata: { ...object.metadata, deletionTimestamp: "2026-11-22T09:59:00Z" } };
 }
