@@ -3,7 +3,8 @@
  * (`--properties-file`), plus any other files of the user's ConfigMap (log4j2.properties, …).
  */
 import type { IConfigMap } from "kubernetes-models/v1";
-import { confFiles, propertyLine, SPARK_DEFAULTS_FILE, type UserConfigMap } from "../spark/conf.js";
+import { confFiles, SPARK_DEFAULTS_FILE, type UserConfigMap } from "../spark/conf.js";
+import { propertyLine } from "../spark/properties.js";
 import { APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGER } from "../spark/labels.js";
 import { METRICS_SETTINGS } from "../spark/metrics.js";
 import { configMapName } from "./names.js";

@@ -10,12 +10,6 @@ export const SPARK_CONF_DIR = "/opt/spark/conf";
 export const SPARK_DEFAULTS_FILE = "spark-defaults.conf";
 export const SPARK_DEFAULTS_PATH = `${SPARK_CONF_DIR}/${SPARK_DEFAULTS_FILE}`;
 
-/** java.util.Properties escaping for a value on one line. */
-export function propertyLine(name: string, value: string): string {
-  const escaped = value.replace(/\\/g, "\\\\").replace(/^\s/, (space) => `\\${space}`);
-  return `${name}=${escaped}`;
-}
-
 export interface UserConfigMap {
   readonly name: string;
   readonly data: Readonly<Record<string, string>>;
