@@ -134,7 +134,11 @@ export const SparkClusterSpec = z
       .array(SparkSetting)
       .optional()
       .describe(
-        "Spark properties written to spark-defaults.conf for master and workers; they win over defaults.",
+        "Spark properties written to spark-defaults.conf; they win over the defaults and the " +
+          "sparkConfigurationMap. Each goes only to the daemons that read it: spark.worker.*, " +
+          "spark.shuffle.service.* and spark.executor.* to the workers (spark.worker.timeout to both), " +
+          "spark.master.* and spark.deploy.* to the master, the rest to both. A change replaces only " +
+          "those pods.",
       ),
     sparkConfigurationMap: z
       .string()
@@ -142,7 +146,8 @@ export const SparkClusterSpec = z
       .optional()
       .describe(
         "ConfigMap whose files become Spark's conf directory (default <name>-config, used only if it " +
-          "exists). Its spark-defaults.conf is merged with ours; sparkConfiguration wins over it.",
+          "exists). Its spark-defaults.conf is merged with ours, setting by setting as for " +
+          "sparkConfiguration, which wins over it; its other files go to master and workers.",
       ),
     labels: labelMap("Labels for every object of the cluster.").optional(),
     metrics: z

@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigMap, Pod, Service } from "kubernetes-models/v1";
 import { isDns1123Label } from "../kube/names.js";
+import { isPodFinished, isTerminating } from "../kube/observed.js";
 import type { DesiredObject, KubeObject } from "../metacontroller/protocol.js";
 import { restrictedViolations } from "../../test/support/pod-security.js";
 import {
@@ -180,6 +181,32 @@ describe("SparkCluster sync invariants", () => {
           const { response, outcome } = sync(clusterParent({ ...good, ...bad }), world);
           expect(outcome).toBe("invalid_spec");
           expect(namesOf(response.children).sort()).toEqual(namesOf(world).sort());
+        },
+      ),
+      settings,
+    );
+  });
+
+  it("keeps every ConfigMap a live observed pod mounts, whatever the spec becomes", () => {
+    fc.assert(
+      fc.property(
+        spec,
+        spec,
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 8 }),
+        (before, after, picks) => {
+          const old = clusterParent(before);
+          if (sync(old).outcome !== "ok") return;
+          const world = disturb(observeAll(sync(old).response.children, old), picks);
+          const desired = new Set(namesOf(sync(clusterParent(after), world).response.children));
+          const observedMaps = new Set(namesOf(world.filter((o) => o.kind === "ConfigMap")));
+          for (const pod of world) {
+            if (pod.kind !== "Pod" || isTerminating(pod) || isPodFinished(pod)) continue;
+            const volumes = (pod.spec as { volumes?: { configMap?: { name?: string } }[] }).volumes ?? [];
+            for (const name of volumes.flatMap((v) => v.configMap?.name ?? [])) {
+              if (observedMaps.has(name))
+                expect(desired.has(name), `${pod.metadata.name} mounts ${name}`).toBe(true);
+            }
+          }
         },
       ),
       settings,

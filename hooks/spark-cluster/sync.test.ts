@@ -374,7 +374,7 @@ describe("cluster options", () => {
       one.children.find((c) => c.kind === "ConfigMap") as unknown as { data: Record<string, string> }
     ).data;
     expect(conf["log4j2.properties"]).toBe("rootLogger.level = warn\n");
-    expect(conf["spark-defaults.conf"]).toContain("spark.eventLog.enabled true");
+    expect(conf["spark-defaults.conf"]).toContain("spark.eventLog.enabled=true");
     expect(namesOf(pods(one.children))).not.toEqual(namesOf(pods(two.children)));
   });
 

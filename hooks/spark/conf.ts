@@ -37,11 +37,11 @@ export interface ConfFiles {
   /** Sorted by file name, so the ConfigMap's bytes do not depend on the user's key order. */
   readonly data: Record<string, string>;
   readonly binaryData: Record<string, string>;
-  /** Changes whenever any file changes; pods carry it so a configuration change rolls them. */
+  /** Changes whenever any file changes: it names the ConfigMap, so new content is a new ConfigMap. */
   readonly hash: string;
 }
 
-/** Our spark-defaults.conf replaces the user's (it already includes its lines); their other files stay. */
+/** Our spark-defaults.conf replaces the user's (it already includes its settings); their other files stay. */
 export function confFiles(sparkDefaults: string, user: UserConfigMap | undefined): ConfFiles {
   const data = sortedRecord({ ...user?.data, [SPARK_DEFAULTS_FILE]: sparkDefaults });
   const binaryData = sortedRecord(user?.binaryData ?? {});

@@ -74,10 +74,11 @@ export function converge(
   parent: KubeObject,
   observed: readonly KubeObject[] = [],
   rounds = 20,
+  related: readonly KubeObject[] = [],
 ): KubeObject[] {
   let world = [...observed];
   for (let round = 0; round < rounds; round += 1) {
-    const desired = sync(parent, world).response.children;
+    const desired = sync(parent, world, NOW, related).response.children;
     const names = (objects: readonly { metadata: { name: string } }[]) =>
       objects
         .map((o) => o.metadata.name)

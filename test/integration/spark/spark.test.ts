@@ -370,7 +370,7 @@ describe("adapter", () => {
       expect(() => adaptPod(withoutTmp, options(true))).toThrow(/\/tmp .* is read-only in this pod/);
       // The ConfigMap child is missing: the conf volume cannot be built.
       expect(() => adaptPod(structuredClone(master!), options(false))).toThrow(
-        /ConfigMap pi-spark-conf not found/,
+        /ConfigMap pi-master-conf-[0-9a-f]{10} not found/,
       );
     } finally {
       rmSync(scratch, { recursive: true, force: true });
