@@ -30,7 +30,9 @@ export const PLURAL = "sparkclusters";
 /** Resources used when a role gives none: enough for a small working cluster. */
 export const DEFAULT_RESOURCES = {
   master: { cpu: "1", memory: "1Gi" },
-  worker: { cpu: "1", memory: "2Gi" },
+  // The smallest whole GiB that holds the worker daemon (896Mi) and one executor of Spark's
+  // default 1g with its 384Mi overhead: 2304Mi (see resources.ts).
+  worker: { cpu: "1", memory: "3Gi" },
 } as const;
 
 /** The words the shared field descriptions use for a cluster's pods. */
@@ -75,8 +77,10 @@ const Worker = role(
       'integer: write 3, not "3", to use kubectl scale or a HorizontalPodAutoscaler.',
     { min: 0, default: 1 },
   ),
-  "Executors run inside the worker container, so the worker offers Spark this minus the " +
-    "worker daemon's heap and JVM headroom.",
+  "Executors run inside the worker container, which must hold the worker daemon (512Mi heap + " +
+    "384Mi non-heap) and at least one executor of the cluster's spark.executor.memory (default 1g) " +
+    "with its own overhead (spark.executor.memoryOverhead, else max(384Mi, 10%)); the worker offers " +
+    "Spark as many such executors as fit.",
 );
 
 export const SparkClusterSpec = z

@@ -19,6 +19,7 @@ import {
   LABEL_NAME,
   MANAGER,
 } from "../spark/labels.js";
+import type { SettingLookup } from "../spark/executor-memory.js";
 import { METRICS_SETTINGS } from "../spark/metrics.js";
 import { parseProperties, propertyLine } from "../spark/properties.js";
 import { configMapName, type Component } from "./names.js";
@@ -114,12 +115,13 @@ export function clusterConfiguration(
     const where = `ConfigMap ${user.name}, ${SPARK_DEFAULTS_FILE}`;
     const parsed = parseProperties(userDefaults);
     errors.push(...parsed.problems.map((problem) => `spec.sparkConfigurationMap: ${where} ${problem}`));
+    // The field that names the ConfigMap comes first, as in every other message about the spec.
     sections.push({
       heading: `From ConfigMap ${user.name}`,
       settings: parsed.entries.map(({ name, value, line }) => ({
         name,
         value,
-        origin: `${where} line ${line}`,
+        origin: `spec.sparkConfigurationMap (${where} line ${line})`,
       })),
     });
   }
@@ -134,11 +136,15 @@ export function clusterConfiguration(
   return { sections, user };
 }
 
-/** The value each setting ends up with, as Spark resolves the file: the last one wins. */
-export function effectiveSettings(configuration: ClusterConfiguration): ReadonlyMap<string, SparkSetting> {
-  return new Map(
+/**
+ * The value each setting ends up with, as Spark resolves the file: the last one wins. Sizing
+ * reads executor settings through it, which only the workers' file carries, so both agree.
+ */
+export function settingLookup(configuration: ClusterConfiguration): SettingLookup {
+  const effective = new Map(
     configuration.sections.flatMap((section) => section.settings.map((s) => [s.name, s] as const)),
   );
+  return (name) => effective.get(name);
 }
 
 export function renderSparkDefaults(

@@ -17,7 +17,8 @@ import { clusterNameProblem, defaultUserConfigMapName, uiServiceName, type Compo
 import { masterSizing, workerSizing } from "./resources.js";
 import { parseSpec, UNSUPPORTED_FIELDS, type SparkClusterSpec } from "./schema.js";
 import { clusterServices } from "./services.js";
-import { clusterConfiguration, roleConfigMap } from "./spark-conf.js";
+import { executorFootprint } from "../spark/executor-memory.js";
+import { clusterConfiguration, roleConfigMap, settingLookup } from "./spark-conf.js";
 import { clusterStatus, invalidStatus, type StatusContext } from "./status.js";
 import { planWorkers, workerTemplate } from "./worker-pods.js";
 
@@ -59,13 +60,16 @@ export function syncSparkCluster(request: SyncRequest, now: Date): SyncResult {
   const parsed = parseSpec((parent as { spec?: unknown }).spec);
   if (!parsed.ok) errors.push(...parsed.errors);
   const spec: SparkClusterSpec | undefined = parsed.ok ? parsed.spec : undefined;
-  const masterSize = spec === undefined ? undefined : masterSizing(spec.master, errors);
-  const workerSize = spec === undefined ? undefined : workerSizing(spec.worker, errors);
   const related = observedOfType(request.related, "v1", "ConfigMap");
   const configuration =
     spec === undefined
       ? undefined
       : clusterConfiguration(spec, findUserConfigMap(related, userConfigMapName(cluster, spec)), errors);
+  const masterSize = spec === undefined ? undefined : masterSizing(spec.master, errors);
+  const workerSize =
+    spec === undefined || configuration === undefined
+      ? undefined
+      : workerSizing(spec.worker, executorFootprint(settingLookup(configuration), errors), errors);
 
   if (
     errors.length > 0 ||

@@ -76,7 +76,7 @@ function flagValue(args: readonly string[], flag: string): string {
   return value;
 }
 
-/** `1152m` → 1152, `2g` → 2048: what the master reports in MiB. */
+/** `1024m` → 1024, `2g` → 2048: what the master reports in MiB. */
 function mebibytes(memory: string): number {
   const match = /^(\d+)([mg])$/i.exec(memory);
   if (match === null) throw new Error(`unexpected --memory ${memory}`);
