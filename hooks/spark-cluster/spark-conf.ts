@@ -153,7 +153,8 @@ export function renderSparkDefaults(
   component: Component,
 ): string {
   const lines = [
-    `# Rendered by sparkhooks for the ${component} of SparkCluster ${cluster}. Later lines win over earlier ones.`,
+    `# Rendered by sparkhooks for the ${component === "master" ? "master" : "workers"} of SparkCluster ` +
+      `${cluster}. Later lines win over earlier ones.`,
   ];
   for (const section of configuration.sections) {
     const settings = section.settings.filter((s) => readersOf(s.name).includes(component));
