@@ -115,9 +115,9 @@ export function syncSparkCluster(request: SyncRequest, now: Date): SyncResult {
 }
 
 /**
- * Older configurations that pods still mount. The kubelet reads a pod's ConfigMap volumes again
- * whenever a container (re)starts, so each one stays while a pod that may still (re)start
- * mounts it — also while that pod waits to be replaced or removed — and goes with the last such pod.
+ * Older configurations that pods still mount. The kubelet needs a pod's ConfigMap volumes to
+ * (re)start its containers, so each one stays while a pod that may still (re)start mounts it,
+ * also while that pod waits to be replaced or removed, and goes with the last such pod.
  */
 function configMapsStillMounted(
   request: SyncRequest,
