@@ -68,10 +68,18 @@ function labelled(
 const READY = { phase: "Running", conditions: [{ type: "Ready", status: "True" }] };
 
 describe("render", () => {
-  it("renders the radanalytics minimal example: ConfigMap, both Services, a master and 2 workers", () => {
+  it("renders the radanalytics minimal example: two ConfigMaps, both Services, a master and 2 workers", () => {
     const output = rendered(render([minimalExample()], { now: NOW }));
     const docs = objects(output);
-    expect(docs.map((d) => d.kind)).toEqual(["ConfigMap", "Service", "Service", "Pod", "Pod", "Pod"]);
+    expect(docs.map((d) => d.kind)).toEqual([
+      "ConfigMap",
+      "ConfigMap",
+      "Service",
+      "Service",
+      "Pod",
+      "Pod",
+      "Pod",
+    ]);
     const services = docs.filter((d) => d.kind === "Service") as unknown as {
       metadata: { name: string };
       spec: { ports: { port: number }[] };

@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../metacontroller/protocol.js";
 import {
   isPodFinished,
+  isPodLive,
   isPodReady,
   keepObserved,
   LAST_APPLIED_ANNOTATION,
+  mountedConfigMaps,
   podStuckReason,
 } from "./observed.js";
 
@@ -82,5 +84,39 @@ describe("pod health", () => {
     [{ containerStatuses: [{ state: { waiting: { reason: "ContainerCreating" } } }] }, undefined],
   ])("explains a stuck pod: %j", (status, reason) => {
     expect(podStuckReason(pod(status))).toBe(reason);
+  });
+});
+
+describe("mountedConfigMaps", () => {
+  it("names ConfigMap volumes, direct and projected, and nothing else", () => {
+    const mounting: KubeObject = {
+      ...pod({}),
+      spec: {
+        containers: [],
+        volumes: [
+          { name: "a", configMap: { name: "one" } },
+          { name: "b", emptyDir: {} },
+          { name: "c", projected: { sources: [{ configMap: { name: "two" } }, { secret: { name: "s" } }] } },
+          { name: "d", secret: { secretName: "three" } },
+        ],
+      },
+    };
+    expect(mountedConfigMaps(mounting)).toEqual(["one", "two"]);
+    expect(mountedConfigMaps(pod({}))).toEqual([]);
+  });
+});
+
+describe("isPodLive", () => {
+  it.each([
+    ["running", { phase: "Running" }, undefined, true],
+    ["pending", { phase: "Pending" }, undefined, true],
+    ["failed", { phase: "Failed" }, undefined, false],
+    ["succeeded", { phase: "Succeeded" }, undefined, false],
+    ["being deleted", { phase: "Running" }, "2026-11-22T10:00:00Z", false],
+  ])("is %s → %s", (_, status, deletionTimestamp, live) => {
+    const base = pod(status);
+    const subject =
+      deletionTimestamp === undefined ? base : { ...base, metadata: { ...base.metadata, deletionTimestamp } };
+    expect(isPodLive(subject)).toBe(live);
   });
 });

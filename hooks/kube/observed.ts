@@ -93,6 +93,26 @@ export function isPodFinished(pod: KubeObject): boolean {
   return phase === "Failed" || phase === "Succeeded";
 }
 
+/** A pod whose containers may still start or restart, and so read their volumes again. */
+export function isPodLive(pod: KubeObject): boolean {
+  return !isTerminating(pod) && !isPodFinished(pod);
+}
+
+interface VolumeView {
+  configMap?: { name?: string };
+  projected?: { sources?: { configMap?: { name?: string } }[] };
+}
+
+/** Names of the ConfigMaps a pod mounts as volumes, directly or through a projected volume. */
+export function mountedConfigMaps(pod: KubeObject): string[] {
+  const spec = pod.spec;
+  const volumes = isRecord(spec) && Array.isArray(spec.volumes) ? (spec.volumes as VolumeView[]) : [];
+  return volumes.flatMap((volume) => [
+    ...(volume.configMap?.name === undefined ? [] : [volume.configMap.name]),
+    ...(volume.projected?.sources ?? []).flatMap((source) => source.configMap?.name ?? []),
+  ]);
+}
+
 /** Waiting reasons that do not resolve without someone changing something. */
 const STUCK_WAITING_REASONS = new Set([
   "ImagePullBackOff",

@@ -23,8 +23,12 @@ export function uiServiceName(cluster: string): string {
   return `${cluster}-ui`;
 }
 
-export function configMapName(cluster: string): string {
-  return childName(cluster, "spark-conf");
+/**
+ * A role's Spark configuration, named by a hash of its content: a new configuration is a new,
+ * immutable ConfigMap, and a pod keeps the one it was started with.
+ */
+export function configMapName(cluster: string, component: Component, contentHash: string): string {
+  return childName(cluster, `${component}-conf-${contentHash}`);
 }
 
 /** radanalytics' default for `sparkConfigurationMap`. */

@@ -4,7 +4,8 @@
  *
  * Pods are immutable children (updateStrategy OnDelete): the pod name ends in a hash of the
  * template rendered here, so any change to it (image, env, resources, configuration) shows up
- * as a pod whose hash is stale, and the hook decides when to replace it.
+ * as a pod whose hash is stale, and the hook decides when to replace it. The configuration
+ * counts through the mounted ConfigMap's name, which is a hash of its content.
  */
 import type {
   IContainer,
@@ -20,12 +21,7 @@ import { shortHash } from "../kube/names.js";
 import { SPARK_CONF_DIR } from "../spark/conf.js";
 import { mergeEnv, userEnv } from "../spark/env.js";
 import { sparkImage } from "../spark/image.js";
-import {
-  ANNOTATION_CONFIG_HASH,
-  LABEL_TEMPLATE_HASH,
-  LABEL_VERSION,
-  selectorLabels,
-} from "../spark/labels.js";
+import { LABEL_TEMPLATE_HASH, LABEL_VERSION, selectorLabels } from "../spark/labels.js";
 import type { ContainerResources } from "../spark/memory.js";
 import {
   containerSecurityContext,
@@ -41,8 +37,8 @@ export type NamedPod = IPod & { metadata: { name: string; labels: Record<string,
 export interface ClusterContext {
   readonly cluster: string;
   readonly spec: SparkClusterSpec;
-  readonly configMapName: string;
-  readonly configHash: string;
+  /** Each role's configuration ConfigMap; its name is a hash of its content. */
+  readonly configMapNames: Readonly<Record<Component, string>>;
 }
 
 export interface RoleContainer {
@@ -107,7 +103,7 @@ export function podTemplate(context: ClusterContext, role: RoleContainer): PodTe
     ...(spec.affinity === undefined ? {} : { affinity: spec.affinity }),
     ...(spec.nodeTolerations === undefined ? {} : { tolerations: spec.nodeTolerations }),
     volumes: [
-      { name: "spark-conf", configMap: { name: context.configMapName } },
+      { name: "spark-conf", configMap: { name: context.configMapNames[role.component] } },
       ...WRITABLE_VOLUMES,
       ...role.volumes,
     ],
@@ -118,9 +114,8 @@ export function podTemplate(context: ClusterContext, role: RoleContainer): PodTe
     ...selectorLabels(cluster, role.component),
     [LABEL_VERSION]: spec.sparkVersion,
   };
-  const annotations = { ...role.annotations, [ANNOTATION_CONFIG_HASH]: context.configHash };
-  const hash = shortHash(JSON.stringify([labels, annotations, podSpec]));
-  return { labels, annotations, spec: podSpec, hash };
+  const hash = shortHash(JSON.stringify([labels, role.annotations, podSpec]));
+  return { labels, annotations: role.annotations, spec: podSpec, hash };
 }
 
 export function podFromTemplate(
@@ -134,7 +129,8 @@ export function podFromTemplate(
     metadata: {
       name,
       labels: { ...template.labels, ...extraLabels, [LABEL_TEMPLATE_HASH]: template.hash },
-      annotations: { ...template.annotations },
+      // Only scrape annotations so far; an empty map would be dropped by the API server anyway.
+      ...(Object.keys(template.annotations).length > 0 ? { annotations: { ...template.annotations } } : {}),
     },
     spec: template.spec,
   };

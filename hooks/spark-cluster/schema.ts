@@ -30,7 +30,9 @@ export const PLURAL = "sparkclusters";
 /** Resources used when a role gives none: enough for a small working cluster. */
 export const DEFAULT_RESOURCES = {
   master: { cpu: "1", memory: "1Gi" },
-  worker: { cpu: "1", memory: "2Gi" },
+  // The smallest whole GiB that holds the worker daemon (896Mi) and one executor of Spark's
+  // default 1g with its 384Mi overhead: 2304Mi (see resources.ts).
+  worker: { cpu: "1", memory: "3Gi" },
 } as const;
 
 /** The words the shared field descriptions use for a cluster's pods. */
@@ -75,8 +77,10 @@ const Worker = role(
       'integer: write 3, not "3", to use kubectl scale or a HorizontalPodAutoscaler.',
     { min: 0, default: 1 },
   ),
-  "Executors run inside the worker container, so the worker offers Spark this minus the " +
-    "worker daemon's heap and JVM headroom.",
+  "Executors run inside the worker container, which must hold the worker daemon (512Mi heap + " +
+    "384Mi non-heap) and at least one executor of the cluster's spark.executor.memory (default 1g) " +
+    "with its own overhead (spark.executor.memoryOverhead, else max(384Mi, 10%)); the worker offers " +
+    "Spark as many such executors as fit.",
 );
 
 export const SparkClusterSpec = z
@@ -134,7 +138,11 @@ export const SparkClusterSpec = z
       .array(SparkSetting)
       .optional()
       .describe(
-        "Spark properties written to spark-defaults.conf for master and workers; they win over defaults.",
+        "Spark properties written to spark-defaults.conf; they win over the defaults and the " +
+          "sparkConfigurationMap. Each goes only to the daemons that read it: spark.worker.*, " +
+          "spark.shuffle.service.* and spark.executor.* to the workers (spark.worker.timeout to both), " +
+          "spark.master.* and spark.deploy.* to the master, the rest to both. A change replaces only " +
+          "those pods.",
       ),
     sparkConfigurationMap: z
       .string()
@@ -142,7 +150,8 @@ export const SparkClusterSpec = z
       .optional()
       .describe(
         "ConfigMap whose files become Spark's conf directory (default <name>-config, used only if it " +
-          "exists). Its spark-defaults.conf is merged with ours; sparkConfiguration wins over it.",
+          "exists). Its spark-defaults.conf is merged with ours, setting by setting as for " +
+          "sparkConfiguration, which wins over it; its other files go to master and workers.",
       ),
     labels: labelMap("Labels for every object of the cluster.").optional(),
     metrics: z

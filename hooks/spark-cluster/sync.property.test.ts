@@ -5,14 +5,17 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigMap, Pod, Service } from "kubernetes-models/v1";
 import { isDns1123Label } from "../kube/names.js";
+import { isPodFinished, isTerminating } from "../kube/observed.js";
 import type { DesiredObject, KubeObject } from "../metacontroller/protocol.js";
 import { restrictedViolations } from "../../test/support/pod-security.js";
+import { parseQuantity } from "../kube/quantity.js";
 import {
   clusterParent,
   evicted,
   namesOf,
   notReady,
   observeAll,
+  podsOf,
   sync,
   terminating,
 } from "../../test/support/cluster.js";
@@ -20,8 +23,10 @@ import {
 const clusterName = fc.stringMatching(/^[a-z]([-a-z0-9]{0,58}[a-z0-9])?$/);
 const quantity = fc.oneof(
   fc.constantFrom("2Gi", "3Gi", "4096Mi", "8G", "2.5Gi"),
-  fc.integer({ min: 2 * 2 ** 30, max: 64 * 2 ** 30 }),
+  fc.integer({ min: 2304 * 2 ** 20, max: 64 * 2 ** 30 }),
 );
+/** Executor sizes, valid and not, written the ways Spark accepts. */
+const executorMemory = fc.constantFrom("512m", "1g", "1536", "2g", "3g", "2Gi", "8g", "1.5g");
 const cpu = fc.oneof(fc.constantFrom("500m", "1", "2", "3500m"), fc.constantFrom(0.5, 1, 2, 4));
 
 /** Specs the CRD schema admits, valid or not for the hook. */
@@ -57,10 +62,13 @@ const spec = fc.record(
       },
     ),
     sparkConfiguration: fc.array(
-      fc.record({
-        name: fc.constantFrom("spark.a", "spark.executor.cores", "spark.x.y"),
-        value: fc.oneof(fc.string(), fc.integer()),
-      }),
+      fc.oneof(
+        fc.record({
+          name: fc.constantFrom("spark.a", "spark.executor.cores", "spark.x.y", "spark.worker.timeout"),
+          value: fc.oneof(fc.string(), fc.integer()),
+        }),
+        fc.record({ name: fc.constant("spark.executor.memory"), value: executorMemory }),
+      ),
       { maxLength: 3 },
     ),
     labels: fc.dictionary(fc.constantFrom("team", "cost-center"), fc.constantFrom("a", "b-1")),
@@ -182,6 +190,62 @@ describe("SparkCluster sync invariants", () => {
           expect(namesOf(response.children).sort()).toEqual(namesOf(world).sort());
         },
       ),
+      settings,
+    );
+  });
+
+  it("keeps every ConfigMap a live observed pod mounts, whatever the spec becomes", () => {
+    fc.assert(
+      fc.property(
+        spec,
+        spec,
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 8 }),
+        (before, after, picks) => {
+          const old = clusterParent(before);
+          if (sync(old).outcome !== "ok") return;
+          const world = disturb(observeAll(sync(old).response.children, old), picks);
+          const desired = new Set(namesOf(sync(clusterParent(after), world).response.children));
+          const observedMaps = new Set(namesOf(world.filter((o) => o.kind === "ConfigMap")));
+          for (const pod of world) {
+            if (pod.kind !== "Pod" || isTerminating(pod) || isPodFinished(pod)) continue;
+            const volumes = (pod.spec as { volumes?: { configMap?: { name?: string } }[] }).volumes ?? [];
+            for (const name of volumes.flatMap((v) => v.configMap?.name ?? [])) {
+              if (observedMaps.has(name))
+                expect(desired.has(name), `${pod.metadata.name} mounts ${name}`).toBe(true);
+            }
+          }
+        },
+      ),
+      settings,
+    );
+  });
+
+  it("accepts a worker only if one executor of the configured size fits, and offers as many as fit", () => {
+    const mib = { m: 1, g: 1024, gi: 1024 } as const;
+    fc.assert(
+      fc.property(clusterName, spec, (name, s) => {
+        const { response, outcome } = sync(clusterParent(s, { name }));
+        const worker = podsOf(response.children as KubeObject[], "worker")[0] as
+          | { spec: { containers: { args: string[]; resources: { limits: { memory: string } } }[] } }
+          | undefined;
+        if (outcome !== "ok" || worker === undefined) return;
+        // The oracle: the last spark.executor.memory wins, default 1g; overhead max(384, 10%).
+        const written = (s.sparkConfiguration ?? []).filter((c) => c.name === "spark.executor.memory").at(-1);
+        const match = /^(\d+)(m|g|gi)?$/i.exec(String(written?.value ?? "1g"));
+        expect(match, "only valid executor sizes are accepted").not.toBeNull();
+        const heap = Number(match?.[1]) * mib[(match?.[2]?.toLowerCase() ?? "m") as keyof typeof mib];
+        const each = heap + Math.max(384, Math.floor(heap / 10));
+        const [container] = worker.spec.containers;
+        const limit = Math.floor(
+          Number(parseQuantity(container?.resources.limits.memory ?? "")?.value) / 2 ** 20,
+        );
+        const args = container?.args ?? [];
+        const offered = Number(/^(\d+)m$/.exec(args[args.indexOf("--memory") + 1] ?? "")?.[1]);
+        const executors = offered / heap;
+        expect(Number.isInteger(executors) && executors >= 1).toBe(true);
+        expect(896 + executors * each).toBeLessThanOrEqual(limit);
+        expect(896 + (executors + 1) * each).toBeGreaterThan(limit);
+      }),
       settings,
     );
   });

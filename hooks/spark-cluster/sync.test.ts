@@ -88,12 +88,13 @@ describe("a new SparkCluster", () => {
       "org.apache.spark.deploy.worker.Worker",
       "spark://my-spark-cluster:7077",
     ]);
-    // Default worker: 2Gi container = 512Mi daemon + 384Mi JVM headroom + 1152Mi for executors.
+    // Default worker: 3Gi container = 512Mi daemon heap + 384Mi daemon non-heap + one executor of
+    // Spark's default 1g with its own 384Mi overhead, 768Mi to spare; it offers that one executor.
     expect(worker.slice(worker.indexOf("--cores"), worker.indexOf("--cores") + 4)).toEqual([
       "--cores",
       "1",
       "--memory",
-      "1152m",
+      "1024m",
     ]);
   });
 
@@ -198,7 +199,7 @@ describe("a running cluster", () => {
   });
 
   it("replaces one worker at a time, highest slot first, on a template change", () => {
-    const changed = clusterParent({ worker: { instances: 3, memory: "3Gi" } });
+    const changed = clusterParent({ worker: { instances: 3, memory: "4Gi" } });
     const { response } = sync(changed, world);
     const workers = pods(response.children, "worker");
     const replaced = workers.filter((w) => !namesOf(world).includes(w.metadata.name));
@@ -210,13 +211,13 @@ describe("a running cluster", () => {
     });
   });
 
-  it("waits with the rolling replacement while another worker is not Ready", () => {
+  it("replaces an old worker that is not Ready first, and keeps the Ready ones meanwhile", () => {
     const changed = clusterParent({ worker: { instances: 3 }, env: [{ name: "A", value: 1 }] });
-    const slot0 = podsOf(world, "worker")[0]?.metadata.name;
+    const [slot0, ...ready] = namesOf(podsOf(world, "worker"));
     const degraded = world.map((o) => (o.metadata.name === slot0 ? notReady(o) : o));
-    const { response } = sync(changed, degraded);
-    const workerNames = namesOf(pods(response.children, "worker"));
-    expect(workerNames.sort()).toEqual(namesOf(podsOf(world, "worker")).sort());
+    const workerNames = namesOf(pods(sync(changed, degraded).response.children, "worker"));
+    expect(workerNames).not.toContain(slot0);
+    expect(workerNames).toEqual(expect.arrayContaining(ready));
   });
 
   it("finishes a rolling update with every worker replaced", () => {
@@ -287,6 +288,24 @@ describe("an invalid spec", () => {
       "spec.worker.memoryRequest",
     ],
     ["too little worker memory", { worker: { instances: 2, memory: "1Gi" } }, "spec.worker.memory"],
+    [
+      "a worker too small for one default executor",
+      { worker: { instances: 2, memory: "1408Mi" } },
+      "spec.worker.memory",
+    ],
+    [
+      "an executor larger than the worker",
+      {
+        worker: { instances: 2, memory: "4Gi" },
+        sparkConfiguration: [{ name: "spark.executor.memory", value: "4g" }],
+      },
+      "spark.executor.memory",
+    ],
+    [
+      "a malformed executor size",
+      { worker: { instances: 2 }, sparkConfiguration: [{ name: "spark.executor.memory", value: "1.5g" }] },
+      "spec.sparkConfiguration[0] spark.executor.memory",
+    ],
     ["a bad label", { worker: { instances: 2 }, labels: { "bad key!": "x" } }, "spec.labels"],
   ])("with %s keeps every child and names the field", (_, spec, field) => {
     const { response, outcome } = sync(clusterParent(spec), world);
@@ -374,7 +393,7 @@ describe("cluster options", () => {
       one.children.find((c) => c.kind === "ConfigMap") as unknown as { data: Record<string, string> }
     ).data;
     expect(conf["log4j2.properties"]).toBe("rootLogger.level = warn\n");
-    expect(conf["spark-defaults.conf"]).toContain("spark.eventLog.enabled true");
+    expect(conf["spark-defaults.conf"]).toContain("spark.eventLog.enabled=true");
     expect(namesOf(pods(one.children))).not.toEqual(namesOf(pods(two.children)));
   });
 
@@ -418,6 +437,26 @@ describe("cluster options", () => {
     const { response } = sync(clusterParent({ sparkWebUI: false }));
     expect(namesOf(response.children.filter((c) => c.kind === "Service"))).toEqual(["my-spark"]);
     expect(response.status).not.toHaveProperty("masterUIURL");
+  });
+
+  it("offers as many executors of the configured size as fit, each with its own overhead", () => {
+    const memoryOf = (spec: unknown, related: KubeObject[] = []) => {
+      const worker = args(pods(sync(clusterParent(spec), [], NOW, related).response.children, "worker")[0]);
+      return worker[worker.indexOf("--memory") + 1];
+    };
+    // 8Gi − 896Mi for the daemon leaves 7296Mi: five 1g executors of 1408Mi, three 2g ones of 2432Mi.
+    expect(memoryOf({ worker: { memory: "8Gi" } })).toBe("5120m");
+    const twoGig = [{ name: "spark.executor.memory", value: "2g" }];
+    expect(memoryOf({ worker: { memory: "8Gi" }, sparkConfiguration: twoGig })).toBe("6144m");
+    // The user's ConfigMap sets it too; sparkConfiguration wins over it.
+    const userMap: KubeObject = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "my-spark-config", namespace: "spark-jobs" },
+      data: { "spark-defaults.conf": "spark.executor.memory 4g\n" },
+    };
+    expect(memoryOf({ worker: { memory: "8Gi" } }, [userMap])).toBe("4096m");
+    expect(memoryOf({ worker: { memory: "8Gi" }, sparkConfiguration: twoGig }, [userMap])).toBe("6144m");
   });
 
   it("accepts CPU written as a YAML number and sizes worker cores from it", () => {

@@ -9,21 +9,16 @@ import {
   type KubeObject,
   type SyncRequest,
 } from "../metacontroller/protocol.js";
-import { isPodReady, isTerminating, keepObserved } from "../kube/observed.js";
+import { isPodLive, isPodReady, isTerminating, keepObserved, mountedConfigMaps } from "../kube/observed.js";
 import { planMaster, masterTemplate } from "./master-pod.js";
 import { findUserConfigMap } from "../spark/conf.js";
 import { LABEL_COMPONENT } from "../spark/labels.js";
-import {
-  clusterNameProblem,
-  configMapName,
-  defaultUserConfigMapName,
-  uiServiceName,
-  type Component,
-} from "./names.js";
+import { clusterNameProblem, defaultUserConfigMapName, uiServiceName, type Component } from "./names.js";
 import { masterSizing, workerSizing } from "./resources.js";
 import { parseSpec, UNSUPPORTED_FIELDS, type SparkClusterSpec } from "./schema.js";
 import { clusterServices } from "./services.js";
-import { sparkConf } from "./spark-conf.js";
+import { executorFootprint } from "../spark/executor-memory.js";
+import { clusterConfiguration, roleConfigMap, settingLookup } from "./spark-conf.js";
 import { clusterStatus, invalidStatus, type StatusContext } from "./status.js";
 import { planWorkers, workerTemplate } from "./worker-pods.js";
 
@@ -65,16 +60,34 @@ export function syncSparkCluster(request: SyncRequest, now: Date): SyncResult {
   const parsed = parseSpec((parent as { spec?: unknown }).spec);
   if (!parsed.ok) errors.push(...parsed.errors);
   const spec: SparkClusterSpec | undefined = parsed.ok ? parsed.spec : undefined;
+  const related = observedOfType(request.related, "v1", "ConfigMap");
+  const configuration =
+    spec === undefined
+      ? undefined
+      : clusterConfiguration(spec, findUserConfigMap(related, userConfigMapName(cluster, spec)), errors);
   const masterSize = spec === undefined ? undefined : masterSizing(spec.master, errors);
-  const workerSize = spec === undefined ? undefined : workerSizing(spec.worker, errors);
+  const workerSize =
+    spec === undefined || configuration === undefined
+      ? undefined
+      : workerSizing(spec.worker, executorFootprint(settingLookup(configuration), errors), errors);
 
-  if (errors.length > 0 || spec === undefined || masterSize === undefined || workerSize === undefined) {
+  if (
+    errors.length > 0 ||
+    spec === undefined ||
+    masterSize === undefined ||
+    workerSize === undefined ||
+    configuration === undefined
+  ) {
     return rejectSpec(request, context, errors, pods);
   }
 
-  const related = observedOfType(request.related, "v1", "ConfigMap");
-  const conf = sparkConf(cluster, spec, findUserConfigMap(related, userConfigMapName(cluster, spec)));
-  const clusterContext = { cluster, spec, configMapName: configMapName(cluster), configHash: conf.hash };
+  const masterConf = roleConfigMap(cluster, spec, configuration, "master");
+  const workerConf = roleConfigMap(cluster, spec, configuration, "worker");
+  const clusterContext = {
+    cluster,
+    spec,
+    configMapNames: { master: masterConf.metadata.name, worker: workerConf.metadata.name },
+  };
   const master = planMaster(cluster, masterTemplate(clusterContext, masterSize), podsOf(pods, "master"));
   const workers = planWorkers(
     cluster,
@@ -84,7 +97,9 @@ export function syncSparkCluster(request: SyncRequest, now: Date): SyncResult {
   );
 
   const children: DesiredObject[] = [
-    conf.configMap,
+    masterConf,
+    workerConf,
+    ...configMapsStillMounted(request, pods, [masterConf, workerConf]),
     ...clusterServices(cluster, spec),
     ...master.children,
     ...workers.children,
@@ -97,6 +112,24 @@ export function syncSparkCluster(request: SyncRequest, now: Date): SyncResult {
     unsupportedFields: UNSUPPORTED_FIELDS.filter((field) => spec[field] !== undefined),
   });
   return { response: { status, children }, outcome: "ok" };
+}
+
+/**
+ * Older configurations that pods still mount. The kubelet needs a pod's ConfigMap volumes to
+ * (re)start its containers, so each one stays while a pod that may still (re)start mounts it,
+ * also while that pod waits to be replaced or removed, and goes with the last such pod.
+ */
+function configMapsStillMounted(
+  request: SyncRequest,
+  pods: readonly KubeObject[],
+  desired: readonly DesiredObject[],
+): DesiredObject[] {
+  const mounted = new Set(pods.filter(isPodLive).flatMap(mountedConfigMaps));
+  const current = new Set(desired.map((child) => child.metadata.name));
+  return observedOfType(request.children, "v1", "ConfigMap")
+    .filter(({ metadata: { name } }) => mounted.has(name) && !current.has(name))
+    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
+    .map(keepObserved);
 }
 
 /**

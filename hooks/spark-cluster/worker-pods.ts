@@ -4,8 +4,10 @@
  * - Scale up fills empty slots; scale down leaves out the slots ≥ instances, so the highest
  *   slots go first.
  * - A failed or evicted worker is replaced by a fresh pod in the same slot.
- * - A template change replaces workers one at a time, highest slot first, and only while every
- *   other slot has a Ready worker: running applications keep their executors on the rest.
+ * - A template change first replaces every old worker that is not Ready, all at once: it serves
+ *   nothing, and it may be broken in a way only the new template fixes. Then it replaces Ready
+ *   old workers one at a time, highest slot first, and only while every other slot has a
+ *   Ready worker: running applications keep their executors on the rest.
  */
 import type { DesiredObject, KubeObject } from "../metacontroller/protocol.js";
 import { isPodFinished, isPodReady, isTerminating, keepObserved, podStuckReason } from "../kube/observed.js";
@@ -107,7 +109,7 @@ export function planWorkers(
   const activities = new Set<WorkerActivity>();
   const chosen: (DesiredObject | undefined)[] = [];
   const standing: (KubeObject | undefined)[] = [];
-  const outdatedSlots: number[] = [];
+  const outdated: { readonly slot: number; readonly pod: KubeObject }[] = [];
   let ready = 0;
   let upToDate = 0;
   for (let slot = 0; slot < instances; slot += 1) {
@@ -125,7 +127,7 @@ export function planWorkers(
       upToDate += 1;
       chosen.push(render(slot));
     } else if (stale !== undefined) {
-      outdatedSlots.push(slot);
+      outdated.push({ slot, pod: stale });
       chosen.push(keepObserved(stale));
     } else {
       activities.add(pods.length > 0 ? "ReplacingFailed" : "Creating");
@@ -135,13 +137,20 @@ export function planWorkers(
     }
   }
 
-  if (outdatedSlots.length > 0) {
+  if (outdated.length > 0) {
     activities.add("RollingUpdate");
-    const slot = Math.max(...outdatedSlots);
+    // An old worker that is not Ready (crash loop, image pull, unschedulable, still starting)
+    // serves no executors, so replacing it loses nothing; waiting for it could wait forever
+    // when only the new template can fix it.
+    const broken = outdated.filter(({ pod }) => !isPodReady(pod));
+    for (const { slot } of broken) chosen[slot] = render(slot);
+    // A Ready one goes only while every other slot has a Ready worker, so applications lose at
+    // most one worker's executors at a time.
+    const slot = outdated.filter(({ pod }) => isPodReady(pod)).at(-1)?.slot;
     const othersReady = standing.every(
       (pod, other) => other === slot || (pod !== undefined && isPodReady(pod)),
     );
-    if (othersReady) chosen[slot] = render(slot);
+    if (slot !== undefined && othersReady) chosen[slot] = render(slot);
   }
   if (live.some((pod) => (slotOf(pod) ?? instances) >= instances)) activities.add("ScalingDown");
 

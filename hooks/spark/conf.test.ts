@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../metacontroller/protocol.js";
-import { confFiles, findUserConfigMap, propertyLine, SPARK_DEFAULTS_FILE } from "./conf.js";
-
-describe("propertyLine", () => {
-  it.each([
-    ["plain", "a.b", "1", "a.b=1"],
-    ["a backslash, which Properties would read as an escape", "p", "C:\\tmp", "p=C:\\\\tmp"],
-    ["a leading space, which Properties would drop", "p", " x", "p=\\ x"],
-    ["inner spaces, kept as they are", "p", "-Da=1 -Db=2", "p=-Da=1 -Db=2"],
-  ])("writes %s", (_case, name, value, line) => {
-    expect(propertyLine(name, value)).toBe(line);
-  });
-});
+import { confFiles, findUserConfigMap, SPARK_DEFAULTS_FILE } from "./conf.js";
 
 describe("findUserConfigMap", () => {
   const related: KubeObject[] = [

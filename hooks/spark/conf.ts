@@ -10,12 +10,6 @@ export const SPARK_CONF_DIR = "/opt/spark/conf";
 export const SPARK_DEFAULTS_FILE = "spark-defaults.conf";
 export const SPARK_DEFAULTS_PATH = `${SPARK_CONF_DIR}/${SPARK_DEFAULTS_FILE}`;
 
-/** java.util.Properties escaping for a value on one line. */
-export function propertyLine(name: string, value: string): string {
-  const escaped = value.replace(/\\/g, "\\\\").replace(/^\s/, (space) => `\\${space}`);
-  return `${name}=${escaped}`;
-}
-
 export interface UserConfigMap {
   readonly name: string;
   readonly data: Readonly<Record<string, string>>;
@@ -43,11 +37,11 @@ export interface ConfFiles {
   /** Sorted by file name, so the ConfigMap's bytes do not depend on the user's key order. */
   readonly data: Record<string, string>;
   readonly binaryData: Record<string, string>;
-  /** Changes whenever any file changes; pods carry it so a configuration change rolls them. */
+  /** Changes whenever any file changes: it names the ConfigMap, so new content is a new ConfigMap. */
   readonly hash: string;
 }
 
-/** Our spark-defaults.conf replaces the user's (it already includes its lines); their other files stay. */
+/** Our spark-defaults.conf replaces the user's (it already includes its settings); their other files stay. */
 export function confFiles(sparkDefaults: string, user: UserConfigMap | undefined): ConfFiles {
   const data = sortedRecord({ ...user?.data, [SPARK_DEFAULTS_FILE]: sparkDefaults });
   const binaryData = sortedRecord(user?.binaryData ?? {});

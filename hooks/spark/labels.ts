@@ -12,9 +12,6 @@ export const LABEL_VERSION = "app.kubernetes.io/version";
 /** Hash of the pod template a pod was made from: a differing hash marks it for replacement. */
 export const LABEL_TEMPLATE_HASH = "sparkhooks.dev/template-hash";
 
-/** Hash of the rendered Spark configuration, so a configuration change rolls the pods. */
-export const ANNOTATION_CONFIG_HASH = "sparkhooks.dev/spark-conf-hash";
-
 export const APP_NAME = "spark";
 export const MANAGER = "sparkhooks";
 

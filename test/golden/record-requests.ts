@@ -7,7 +7,16 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { KubeObject } from "../../hooks/metacontroller/protocol.js";
-import { clusterParent, converge, evicted, NOW, podsOf, sync, syncRequest } from "../support/cluster.js";
+import {
+  clusterParent,
+  converge,
+  crashLooping,
+  evicted,
+  NOW,
+  podsOf,
+  sync,
+  syncRequest,
+} from "../support/cluster.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const controller = {
@@ -60,6 +69,28 @@ write(
   "evicted-worker",
   withStatus(three, running),
   running.map((object) => (object.metadata.name === victim ? evicted(object) : object)),
+);
+
+// A worker-only setting: the workers roll onto a new worker ConfigMap, the master and its
+// ConfigMap stay, and the old worker ConfigMap stays while old workers mount it.
+const workerSetting = clusterParent(
+  {
+    worker: { instances: 3 },
+    metrics: true,
+    labels: { team: "data-eng" },
+    sparkConfiguration: [{ name: "spark.worker.cleanup.appDataTtl", value: "3600" }],
+  },
+  { generation: 2 },
+);
+write("worker-setting-change", { ...workerSetting, status: withStatus(three, running).status }, running);
+
+// An image change while the worker in slot 0 crash-loops: that worker is replaced at once, the
+// Ready ones wait for it.
+const crashing = podsOf(running, "worker")[0]?.metadata.name;
+write(
+  "rolling-update-past-broken-worker",
+  { ...imageChange, status: withStatus(three, running).status },
+  running.map((object) => (object.metadata.name === crashing ? crashLooping(object) : object)),
 );
 
 const invalid = clusterParent({ worker: { instances: -1 }, metrics: true, labels: { team: "data-eng" } }, { generation: 4 });

@@ -74,10 +74,11 @@ export function converge(
   parent: KubeObject,
   observed: readonly KubeObject[] = [],
   rounds = 20,
+  related: readonly KubeObject[] = [],
 ): KubeObject[] {
   let world = [...observed];
   for (let round = 0; round < rounds; round += 1) {
-    const desired = sync(parent, world).response.children;
+    const desired = sync(parent, world, NOW, related).response.children;
     const names = (objects: readonly { metadata: { name: string } }[]) =>
       objects
         .map((o) => o.metadata.name)
@@ -120,6 +121,36 @@ export function imagePullBackOff(pod: KubeObject): KubeObject {
       {
         name: "spark",
         state: { waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image" } },
+      },
+    ],
+  });
+}
+
+export function crashLooping(pod: KubeObject): KubeObject {
+  return withPodStatus(pod, {
+    phase: "Running",
+    conditions: [{ type: "Ready", status: "False" }],
+    containerStatuses: [
+      {
+        name: "spark",
+        restartCount: 7,
+        state: {
+          waiting: { reason: "CrashLoopBackOff", message: "back-off 5m0s restarting failed container" },
+        },
+      },
+    ],
+  });
+}
+
+export function unschedulable(pod: KubeObject): KubeObject {
+  return withPodStatus(pod, {
+    phase: "Pending",
+    conditions: [
+      {
+        type: "PodScheduled",
+        status: "False",
+        reason: "Unschedulable",
+        message: "0/3 nodes are available: 3 Insufficient memory.",
       },
     ],
   });

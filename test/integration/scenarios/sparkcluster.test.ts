@@ -147,7 +147,7 @@ describe("SparkCluster on a real control plane", () => {
       },
     );
     try {
-      await world.kube.mergePatch(cluster("alpha"), { spec: { worker: { instances: 3, memory: "3Gi" } } });
+      await world.kube.mergePatch(cluster("alpha"), { spec: { worker: { instances: 3, memory: "4Gi" } } });
       await eventually(
         "every worker replaced",
         async () => {
@@ -170,7 +170,7 @@ describe("SparkCluster on a real control plane", () => {
   it("keeps the running cluster when an edit is invalid, and says why", async () => {
     const before = (await pods("alpha")).map((p) => p.metadata.uid).sort();
     const writesBefore = world.runtime.counters().writesByVerb.delete;
-    // The CRD schema admits it (a quantity); the hook finds it leaves no memory for executors.
+    // The CRD schema admits it (a quantity); the hook finds it holds no executor beside the daemon.
     await world.kube.mergePatch(cluster("alpha"), { spec: { worker: { memory: "1Gi" } } });
     const view = await eventually("alpha Invalid", async () => {
       const v = await world.kube.get<ClusterView>(cluster("alpha"));
@@ -184,7 +184,7 @@ describe("SparkCluster on a real control plane", () => {
     expect((await pods("alpha")).map((p) => p.metadata.uid).sort()).toEqual(before);
     expect(world.runtime.counters().writesByVerb.delete).toBe(writesBefore);
 
-    await world.kube.mergePatch(cluster("alpha"), { spec: { worker: { memory: "3Gi" } } });
+    await world.kube.mergePatch(cluster("alpha"), { spec: { worker: { memory: "4Gi" } } });
     await running("alpha", 3);
     expect((await pods("alpha")).map((p) => p.metadata.uid).sort()).toEqual(before);
     await expectSteady(world);

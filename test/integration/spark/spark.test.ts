@@ -76,7 +76,7 @@ function flagValue(args: readonly string[], flag: string): string {
   return value;
 }
 
-/** `1152m` → 1152, `2g` → 2048: what the master reports in MiB. */
+/** `1024m` → 1024, `2g` → 2048: what the master reports in MiB. */
 function mebibytes(memory: string): number {
   const match = /^(\d+)([mg])$/i.exec(memory);
   if (match === null) throw new Error(`unexpected --memory ${memory}`);
@@ -370,7 +370,7 @@ describe("adapter", () => {
       expect(() => adaptPod(withoutTmp, options(true))).toThrow(/\/tmp .* is read-only in this pod/);
       // The ConfigMap child is missing: the conf volume cannot be built.
       expect(() => adaptPod(structuredClone(master!), options(false))).toThrow(
-        /ConfigMap pi-spark-conf not found/,
+        /ConfigMap pi-master-conf-[0-9a-f]{10} not found/,
       );
     } finally {
       rmSync(scratch, { recursive: true, force: true });
