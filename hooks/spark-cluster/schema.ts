@@ -68,12 +68,21 @@ const Master = role(
   "The master's JVM heap is this minus headroom for the JVM itself.",
 );
 
+/**
+ * The largest cluster sparkhooks manages. Every sync request carries every observed pod (about
+ * 11 KiB of JSON each once the API server has filled it in), so 1,000 workers is an ~11 MiB
+ * request the hook server parses on each resync; the server's body limit and memory are sized
+ * for it (see hooks/server/config.ts). Without a bound, `kubectl scale --replicas=2147483647`
+ * would have the hook render two billion pods and run out of memory.
+ */
+export const MAX_WORKERS = 1000;
+
 const Worker = role(
   "worker",
   count(
-    "Number of worker pods (default 1). Served by the scale subresource, which reads it as an " +
-      'integer: write 3, not "3", to use kubectl scale or a HorizontalPodAutoscaler.',
-    { min: 0, default: 1 },
+    `Number of worker pods (default 1, at most ${MAX_WORKERS}). Served by the scale subresource, ` +
+      'which reads it as an integer: write 3, not "3", to use kubectl scale or a HorizontalPodAutoscaler.',
+    { min: 0, max: MAX_WORKERS, default: 1 },
   ),
   "Executors run inside the worker container, so the worker offers Spark this minus the " +
     "worker daemon's heap and JVM headroom.",
