@@ -10,6 +10,7 @@ import { inject } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { controllers } from "../../../hooks/controllers.js";
 import { startServer, type RunningServer } from "../../../hooks/server/serve.js";
+import { loadConfig } from "../../../hooks/server/config.js";
 import { startHarness, type Harness } from "../metacontroller/controller.js";
 import { startRealMetacontroller } from "../metacontroller/real.js";
 import { eventually } from "../eventually.js";
@@ -36,7 +37,7 @@ export class HookServer {
 
   async start(): Promise<void> {
     this.running = await startServer(
-      { port: this.port, host: "127.0.0.1", bodyLimitBytes: 64 * 2 ** 20 },
+      { ...loadConfig({}), port: this.port, host: "127.0.0.1" },
       { controllers, logger: pino({ level: "silent" }) },
     );
     this.port = this.running.port;
