@@ -64,6 +64,8 @@ export interface PodTemplate {
   readonly annotations: Readonly<Record<string, string>>;
   readonly spec: IPodSpec;
   readonly hash: string;
+  /** Bytes of JSON the template renders to, about what each pod made from it adds to an answer. */
+  readonly bytes: number;
 }
 
 export function podTemplate(context: ClusterContext, role: RoleContainer): PodTemplate {
@@ -119,8 +121,14 @@ export function podTemplate(context: ClusterContext, role: RoleContainer): PodTe
     [LABEL_VERSION]: spec.sparkVersion,
   };
   const annotations = { ...role.annotations, [ANNOTATION_CONFIG_HASH]: context.configHash };
-  const hash = shortHash(JSON.stringify([labels, annotations, podSpec]));
-  return { labels, annotations, spec: podSpec, hash };
+  const rendered = JSON.stringify([labels, annotations, podSpec]);
+  return {
+    labels,
+    annotations,
+    spec: podSpec,
+    hash: shortHash(rendered),
+    bytes: Buffer.byteLength(rendered),
+  };
 }
 
 export function podFromTemplate(

@@ -319,6 +319,26 @@ describe("an invalid spec", () => {
     }
   });
 
+  it("refuses workers whose pods would not fit in one answer, before rendering any", () => {
+    // ~10 KiB of node affinity in every pod: fine for 100 workers, too much for 1000.
+    const zones = Array.from({ length: 600 }, (_, i) => `zone-${String(i).padStart(4, "0")}-x`);
+    const affinity = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: "zone", operator: "In", values: zones }] }],
+        },
+      },
+    };
+    expect(sync(clusterParent({ worker: { instances: 100 }, affinity }), world).outcome).toBe("ok");
+
+    const { response, outcome } = sync(clusterParent({ worker: { instances: 1000 }, affinity }), world);
+    expect(outcome).toBe("invalid_spec");
+    expect(namesOf(response.children).sort()).toEqual(namesOf(world).sort());
+    expect(String(condition(response.status, "Ready")?.message)).toMatch(
+      /^spec\.worker\.instances: 1000 worker pods of 1\d KiB each are 1\d MiB, more than the 8 MiB/,
+    );
+  });
+
   it("keeps each child exactly as Metacontroller last applied it", () => {
     const { response } = sync(clusterParent({ worker: { instances: -1 } }), world);
     const lastApplied = world.map((o): unknown =>

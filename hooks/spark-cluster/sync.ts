@@ -25,7 +25,7 @@ import { parseSpec, UNSUPPORTED_FIELDS, type SparkClusterSpec } from "./schema.j
 import { clusterServices } from "./services.js";
 import { sparkConf } from "./spark-conf.js";
 import { clusterStatus, invalidStatus, type StatusContext } from "./status.js";
-import { planWorkers, workerTemplate } from "./worker-pods.js";
+import { planWorkers, workerPodsTooLarge, workerTemplate } from "./worker-pods.js";
 
 /** The child types this controller owns; composite-controllers/sparkcluster.yaml lists the same. */
 export const CHILD_TYPES = [
@@ -75,13 +75,11 @@ export function syncSparkCluster(request: SyncRequest, now: Date): SyncResult {
   const related = observedOfType(request.related, "v1", "ConfigMap");
   const conf = sparkConf(cluster, spec, findUserConfigMap(related, userConfigMapName(cluster, spec)));
   const clusterContext = { cluster, spec, configMapName: configMapName(cluster), configHash: conf.hash };
+  const workerPod = workerTemplate(clusterContext, workerSize);
+  const tooLarge = workerPodsTooLarge(spec.worker.instances, workerPod);
+  if (tooLarge !== undefined) return rejectSpec(request, context, [tooLarge], pods);
   const master = planMaster(cluster, masterTemplate(clusterContext, masterSize), podsOf(pods, "master"));
-  const workers = planWorkers(
-    cluster,
-    spec.worker.instances,
-    workerTemplate(clusterContext, workerSize),
-    podsOf(pods, "worker"),
-  );
+  const workers = planWorkers(cluster, spec.worker.instances, workerPod, podsOf(pods, "worker"));
 
   const children: DesiredObject[] = [
     conf.configMap,

@@ -64,6 +64,26 @@ describe("the largest requests, with the default limits", () => {
     },
   );
 
+  it("answers a spec that would render gigabytes of pods with InvalidSpec, not an exhausted server", async () => {
+    // ~770 KiB of node affinity, under the API server's object size limit, times 1,000 workers.
+    const values = Array.from({ length: 20_000 }, (_, i) => `zone-${i}-abcdefghijklmnopqrstuvwxyz`);
+    const affinity = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: "zone", operator: "In", values }] }],
+        },
+      },
+    };
+    const parent = { ...sparkCluster(0), spec: { worker: { instances: 1000 }, affinity } };
+    const started = performance.now();
+    const res = await post(JSON.stringify({ parent, children: {} }));
+    expect(res.status).toBe(200);
+    const { children, ready } = await answer(res);
+    expect(children).toEqual([]);
+    expect(ready?.message).toMatch(/^spec\.worker\.instances: 1000 worker pods of \d+ KiB each/);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
   it("refuses a body over the limit from its Content-Length, before reading it", async () => {
     const res = await app.request(SYNC_PATH, {
       method: "POST",
