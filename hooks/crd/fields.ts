@@ -4,6 +4,7 @@
  * hints `generate.ts` turns into a structural CRD schema.
  */
 import { z } from "zod";
+import { nestsDeeperThan } from "../kube/json-depth.js";
 import { isLabelValue, isQualifiedName } from "../kube/names.js";
 import { parseQuantity, type Quantity } from "../kube/quantity.js";
 
@@ -119,5 +120,31 @@ export function labelMap(description: string) {
         }
       }
     })
+    .describe(description);
+}
+
+/**
+ * How deep a preserved object may nest. The deepest Kubernetes type we pass on, Affinity, is 10
+ * levels of objects and lists; the API server would store 10,000, which no JSON.stringify (the
+ * pod template hash, the hook's answer) survives.
+ */
+export const MAX_PRESERVED_DEPTH = 32;
+
+/**
+ * An object whose fields the API server keeps as written (a Kubernetes type we do not model,
+ * such as Affinity): any fields, nested at most MAX_PRESERVED_DEPTH levels.
+ */
+export function preservedObject(description: string) {
+  return z
+    .looseObject({})
+    .superRefine((value, ctx) => {
+      if (nestsDeeperThan(value, MAX_PRESERVED_DEPTH)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `nests objects and lists more than ${MAX_PRESERVED_DEPTH} levels deep`,
+        });
+      }
+    })
+    .meta({ [ANY_SCALAR]: true })
     .describe(description);
 }

@@ -8,7 +8,7 @@
  * overrides, Spark version) are additions.
  */
 import { z } from "zod";
-import { count, labelMap } from "../crd/fields.js";
+import { count, labelMap, preservedObject } from "../crd/fields.js";
 import { defined, type Defined } from "../kube/defined.js";
 import { DEFAULT_SPARK_VERSION } from "../spark/image.js";
 import {
@@ -124,11 +124,7 @@ export const SparkClusterSpec = z
           "and get no API token (standalone Spark never calls the Kubernetes API).",
       ),
     nodeSelector: z.record(z.string(), z.string()).optional().describe("Node labels the pods must run on."),
-    affinity: z
-      .looseObject({})
-      .optional()
-      .meta({ "x-kubernetes-preserve-unknown-fields": true })
-      .describe("Kubernetes Affinity (core/v1) for master and worker pods."),
+    affinity: preservedObject("Kubernetes Affinity (core/v1) for master and worker pods.").optional(),
     nodeTolerations: z
       .array(tolerationSchema(CLUSTER_PODS))
       .optional()
@@ -177,11 +173,9 @@ export const SparkClusterSpec = z
       )
       .optional()
       .describe("Not implemented yet: reported in status.conditions (UnsupportedFields)."),
-    historyServer: z
-      .looseObject({})
-      .optional()
-      .meta({ "x-kubernetes-preserve-unknown-fields": true })
-      .describe("Not implemented yet: reported in status.conditions (UnsupportedFields)."),
+    historyServer: preservedObject(
+      "Not implemented yet: reported in status.conditions (UnsupportedFields).",
+    ).optional(),
     mavenDependencies: z
       .array(z.string())
       .optional()

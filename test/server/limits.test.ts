@@ -9,6 +9,7 @@ import { controllers } from "../../hooks/controllers.js";
 import { createApp } from "../../hooks/server/app.js";
 import { loadConfig } from "../../hooks/server/config.js";
 import { BENCH_CONTROLLER, sparkCluster, steadyStateSync, SYNC_PATH } from "../bench/bodies.js";
+import { clusterParent, converge, namesOf, syncRequest } from "../support/cluster.js";
 
 const defaults = loadConfig({});
 const app = createApp({
@@ -92,4 +93,33 @@ describe("the largest requests, with the default limits", () => {
     });
     expect(res.status).toBe(413);
   });
+});
+
+describe("deeply nested input", () => {
+  const world = converge(clusterParent({ worker: { instances: 2 } }));
+
+  /** A sync request for `spec`, with `nested` (JSON text) spliced in where the spec says "NESTED". */
+  function requestWith(spec: unknown, nested: string): string {
+    const text = JSON.stringify(syncRequest(clusterParent(spec), world));
+    expect(text).toContain('"NESTED"');
+    return text.replace('"NESTED"', nested);
+  }
+
+  // The API server accepts objects nested up to 10,000 levels; Metacontroller passes them on.
+  const tenThousandLevels = '{"a":'.repeat(10_000) + "{}" + "}".repeat(10_000);
+
+  it.each([
+    ["spec.affinity", { worker: { instances: 2 }, affinity: { nodeAffinity: "NESTED" } }],
+    ["spec.historyServer", { worker: { instances: 2 }, historyServer: "NESTED" }],
+  ])(
+    "answers 10,000 levels under %s with InvalidSpec naming it and every child kept",
+    async (field, spec) => {
+      const res = await post(requestWith(spec, tenThousandLevels));
+      expect(res.status).toBe(200);
+      const { children, ready } = await answer(res);
+      expect(ready).toMatchObject({ reason: "InvalidSpec" });
+      expect(ready?.message).toMatch(new RegExp(`^${field.replace(".", "\\.")}: `));
+      expect(namesOf(children as { metadata: { name: string } }[]).sort()).toEqual(namesOf(world).sort());
+    },
+  );
 });
