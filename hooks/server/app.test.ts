@@ -370,8 +370,9 @@ function heldSync(app: ReturnType<typeof setup>["app"], body: string, declareLen
   return {
     response,
     send: (from: number, to: number) => stream.enqueue(bytes.slice(from, to)),
-    finish: () => {
-      stream.enqueue(bytes);
+    /** Sends the body from `from` on and ends it. */
+    finish: (from = 0) => {
+      stream.enqueue(bytes.slice(from));
       stream.close();
     },
     bytes: bytes.byteLength,
@@ -420,6 +421,7 @@ describe("request bytes in flight", () => {
     await settle();
 
     const declared = heldSync(app, body, true);
+    declared.finish();
     expect((await declared.response).status).toBe(429);
 
     streamed.send(200, size);
@@ -435,6 +437,8 @@ describe("request bytes in flight", () => {
     streamed.send(0, 50);
     await settle();
     streamed.send(50, 150);
+    // Refused, the rest of its body is read and dropped, so the client gets to read the 429.
+    streamed.finish(150);
     const res = await streamed.response;
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toBe("1");
@@ -455,6 +459,22 @@ describe("request bytes in flight", () => {
     expect((await post("/fakeclusters/sync", bad)).status).toBe(status);
     expect((await post("/fakeclusters/sync", body)).status).toBe(200);
     expect((await post("/fakeclusters/sync", body)).status).toBe(200);
+  });
+
+  it("reads a refused body to its end before answering, holding none of it", async () => {
+    const { app } = setup({ bodyLimitBytes: size, bodyBytesInFlight: size + 100 });
+    const held = heldSync(app, body, true);
+    await settle();
+    const refused = heldSync(app, body, true);
+    refused.send(0, 100);
+    let answered = false;
+    void refused.response.then(() => (answered = true));
+    await settle();
+    expect(answered).toBe(false);
+    refused.finish(100);
+    expect((await refused.response).status).toBe(429);
+    held.finish();
+    expect((await held.response).status).toBe(200);
   });
 
   it("applies the same budget to customize calls", async () => {

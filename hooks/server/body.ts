@@ -34,7 +34,7 @@ export async function readBodyText(request: Request, limits: BodyLimits): Promis
   // Node's HTTP parser never delivers more bytes than Content-Length (and rejects requests
   // that also send Transfer-Encoding), so checking the header bounds the read.
   if (declared > limits.limitBytes) return TOO_LARGE;
-  if (!limits.budget.tryReserve(declared)) return BUSY;
+  if (!limits.budget.tryReserve(declared)) return discardBody(request.body, BUSY);
   try {
     return { ok: true, text: await request.text(), reservedBytes: declared };
   } catch (err) {
@@ -58,6 +58,10 @@ async function readStreamed(request: Request, limits: BodyLimits): Promise<BodyT
   let size = 0;
   const refuse = async (answer: BodyText): Promise<BodyText> => {
     limits.budget.release(size);
+    chunks.length = 0;
+    // Past the limit the sender may go on forever: stop reading. Busy, it has sent at most the
+    // limit, and reading the rest lets it read the 429 (see discardBody).
+    if (answer === BUSY) return discardBody(reader, BUSY, limits.limitBytes - size);
     await reader.cancel().catch(() => undefined);
     return answer;
   };
@@ -87,4 +91,34 @@ function decode(chunks: readonly Uint8Array[], size: number): string {
     offset += chunk.byteLength;
   }
   return decoder.decode(joined);
+}
+
+/**
+ * Reads what is left of a body we will not use, holding none of it, then gives `answer`.
+ *
+ * Answering while the client is still sending makes the server close the connection with
+ * unread bytes in it, which resets it; a client that is still writing (Go's HTTP client,
+ * Metacontroller's) may then see the reset before the 429 and lose its Retry-After. The bytes
+ * cost no budget: each chunk is dropped as it arrives. `maxBytes` bounds the reading.
+ */
+async function discardBody(
+  body: ReadableStream<Uint8Array> | ReadableStreamDefaultReader<Uint8Array> | null,
+  answer: BodyText,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<BodyText> {
+  if (body === null) return answer;
+  const reader = body instanceof ReadableStream ? body.getReader() : body;
+  let read = 0;
+  try {
+    for (;;) {
+      const { done, value } = (await reader.read()) as ReadableStreamReadResult<Uint8Array>;
+      if (done) return answer;
+      read += value.byteLength;
+      if (read > maxBytes) break;
+    }
+  } catch {
+    return answer; // the client went away: nobody will read the answer either
+  }
+  await reader.cancel().catch(() => undefined);
+  return answer;
 }
