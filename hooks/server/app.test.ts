@@ -468,7 +468,10 @@ describe("request bytes in flight", () => {
     const refused = heldSync(app, body, true);
     refused.send(0, 100);
     let answered = false;
-    void refused.response.then(() => (answered = true));
+    void (async () => {
+      await refused.response;
+      answered = true;
+    })();
     await settle();
     expect(answered).toBe(false);
     refused.finish(100);

@@ -111,7 +111,7 @@ async function discardBody(
   let read = 0;
   try {
     for (;;) {
-      const { done, value } = (await reader.read()) as ReadableStreamReadResult<Uint8Array>;
+      const { done, value } = await reader.read();
       if (done) return answer;
       read += value.byteLength;
       if (read > maxBytes) break;
