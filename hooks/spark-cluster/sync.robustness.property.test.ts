@@ -127,7 +127,7 @@ describe("SparkCluster sync hook over everything the API server admits", () => {
     );
   }, 120_000);
 
-  it("answers 200 with at most 8 MiB of worker pods, however many workers and however large the spec", async () => {
+  it("answers 200 with at most 6 MiB of worker pods, however many workers and however large the spec", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 900, max: 1000 })),

@@ -320,7 +320,7 @@ describe("an invalid spec", () => {
   });
 
   it("refuses workers whose pods would not fit in one answer, before rendering any", () => {
-    // ~10 KiB of node affinity in every pod: fine for 100 workers, too much for 1000.
+    // ~10 KiB of node affinity in every pod: fine for 100 workers, too much for 1,000.
     const zones = Array.from({ length: 600 }, (_, i) => `zone-${String(i).padStart(4, "0")}-x`);
     const affinity = {
       nodeAffinity: {
@@ -335,7 +335,7 @@ describe("an invalid spec", () => {
     expect(outcome).toBe("invalid_spec");
     expect(namesOf(response.children).sort()).toEqual(namesOf(world).sort());
     expect(String(condition(response.status, "Ready")?.message)).toMatch(
-      /^spec\.worker\.instances: 1000 worker pods of 1\d KiB each are 1\d MiB, more than the 8 MiB/,
+      /^spec\.worker\.instances: 1000 worker pods of \d+ KiB each are \d+ MiB, more than the 6 MiB/,
     );
   });
 

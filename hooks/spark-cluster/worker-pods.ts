@@ -29,13 +29,14 @@ import { WORKER_DAEMON_HEAP_MIB, type WorkerSizing } from "./resources.js";
 const WORKER_DIR = "/opt/spark/work";
 
 /**
- * The most worker-pod JSON one sync answer may carry: four times what 1,000 default workers
- * need (~2 KiB a pod). Each pod rendered returns in every later request at about twice its size
- * plus ~9 KiB (status, managedFields, Metacontroller's last-applied copy), and the hook server's
- * default body limit (32 MiB) has to hold that; unbounded, a large affinity or env list times
- * 1,000 workers would be gigabytes of answer and exhaust the server's memory.
+ * The most worker-pod JSON one sync answer may carry: three times what 1,000 default workers
+ * need (~2 KiB a pod). Every pod rendered comes back in each later request about three times
+ * as large (the object, Metacontroller's last-applied copy of it, managedFields naming its
+ * fields) plus its status, and the hook server's default body limit (32 MiB) has to hold all
+ * of them: at this bound a 1,000-worker request is ~20 MiB. Unbounded, a large affinity or env
+ * list times 1,000 workers would be gigabytes of answer and exhaust the server's memory.
  */
-export const MAX_WORKER_PODS_BYTES = 8 * 1024 * 1024;
+export const MAX_WORKER_PODS_BYTES = 6 * 1024 * 1024;
 
 /** Why `instances` pods of `template` are too much for one answer, or undefined when they fit. */
 export function workerPodsTooLarge(instances: number, template: PodTemplate): string | undefined {
