@@ -452,14 +452,16 @@ async function main(): Promise<number> {
   for (const run of memory) {
     const peak = run.peakRssBytes;
     checks.push([
-      run.failures === 0 &&
+      // Overloaded, some clients may time out waiting (Metacontroller retries those); what
+      // must hold is the memory bound.
+      (run.overload === true ? run.busy > 0 : run.failures === 0 && run.busy === 0) &&
         run.ok > 0 &&
-        (run.overload === true ? run.busy > 0 : run.busy === 0) &&
         peak !== undefined &&
         peak < TARGET_PEAK_RSS_BYTES,
       `${run.label} (${run.connections} connections): peak RSS ${peak === undefined ? "n/a" : mib(peak)} ` +
         `(target < ${mib(TARGET_PEAK_RSS_BYTES)} of the ${mib(MEMORY_LIMIT_BYTES)} limit), ` +
-        `${run.busy} answered 429 (${run.overload === true ? "expected" : "none expected"}), ${run.failures} failed`,
+        `${run.busy} answered 429 (${run.overload === true ? "expected" : "none expected"}), ` +
+        `${run.failures} failed${run.overload === true ? " (allowed)" : ""}`,
     ]);
   }
   for (const [ok, text] of checks) console.log(`${ok ? "PASS" : "FAIL"} ${text}`);
