@@ -72,22 +72,23 @@ export function isTerminating(object: KubeObject): boolean {
 }
 
 /**
- * The parts of a pod's status the hooks read. Observed objects come from the API server, but
- * nothing here trusts their shape: a field of the wrong type reads as absent, so any JSON in a
- * status gives an answer instead of an exception (and a failed sync).
+ * A pod's status, read without trusting its shape: observed objects come from the API server,
+ * but a field of the wrong type here reads as absent, so any JSON in a status gives an answer
+ * instead of an exception (and a failed sync). Comparisons with `===` are safe on any value;
+ * only text that ends up in a message is checked to be a string.
  */
-interface PodStatusView {
-  readonly phase: string | undefined;
-  readonly conditions: readonly ConditionView[];
-  /** `state.waiting` of each container status that has one. */
-  readonly waiting: readonly ConditionView[];
+function statusOf(pod: KubeObject): Record<string, unknown> {
+  return isRecord(pod.status) ? pod.status : {};
 }
 
-interface ConditionView {
-  readonly type: string | undefined;
-  readonly status: string | undefined;
-  readonly reason: string | undefined;
-  readonly message: string | undefined;
+/** The first object in `list` that passes `test`; a `list` that is not a list has none. */
+function findRecord(
+  list: unknown,
+  test: (item: Record<string, unknown>) => boolean,
+): Record<string, unknown> | undefined {
+  if (!Array.isArray(list)) return undefined;
+  for (const item of list as unknown[]) if (isRecord(item) && test(item)) return item;
+  return undefined;
 }
 
 function text(record: Record<string, unknown>, key: string): string | undefined {
@@ -95,33 +96,10 @@ function text(record: Record<string, unknown>, key: string): string | undefined 
   return typeof value === "string" ? value : undefined;
 }
 
-/** The object items of a list; anything else reads as an empty list. */
-function records(value: unknown): Record<string, unknown>[] {
-  return Array.isArray(value) ? (value as unknown[]).filter(isRecord) : [];
-}
-
-function conditionView(record: Record<string, unknown>): ConditionView {
-  return {
-    type: text(record, "type"),
-    status: text(record, "status"),
-    reason: text(record, "reason"),
-    message: text(record, "message"),
-  };
-}
-
-function podStatus(pod: KubeObject): PodStatusView {
-  const status = isRecord(pod.status) ? pod.status : {};
-  const waiting = records(status.containerStatuses).flatMap((container) => {
-    const state = container.state;
-    return isRecord(state) && isRecord(state.waiting) ? [conditionView(state.waiting)] : [];
-  });
-  return { phase: text(status, "phase"), conditions: records(status.conditions).map(conditionView), waiting };
-}
-
 export function isPodReady(pod: KubeObject): boolean {
-  const status = podStatus(pod);
+  const status = statusOf(pod);
   if (status.phase !== "Running") return false;
-  return status.conditions.some((c) => c.type === "Ready" && c.status === "True");
+  return findRecord(status.conditions, (c) => c.type === "Ready" && c.status === "True") !== undefined;
 }
 
 /**
@@ -130,7 +108,7 @@ export function isPodReady(pod: KubeObject): boolean {
  * phase means the pod itself is gone for good and must be replaced by a new one.
  */
 export function isPodFinished(pod: KubeObject): boolean {
-  const phase = podStatus(pod).phase;
+  const phase = statusOf(pod).phase;
   return phase === "Failed" || phase === "Succeeded";
 }
 
@@ -147,15 +125,27 @@ const STUCK_WAITING_REASONS = new Set([
 
 /** Why a pod is not making progress, or undefined when it is fine or just starting. */
 export function podStuckReason(pod: KubeObject): string | undefined {
-  const status = podStatus(pod);
-  for (const waiting of status.waiting) {
-    if (waiting.reason !== undefined && STUCK_WAITING_REASONS.has(waiting.reason)) {
-      return waiting.message ? `${waiting.reason}: ${waiting.message}` : waiting.reason;
-    }
-  }
-  const scheduled = status.conditions.find((c) => c.type === "PodScheduled");
+  const status = statusOf(pod);
+  const stuck = findRecord(status.containerStatuses, (container) => {
+    const reason = waitingOf(container)?.reason;
+    return typeof reason === "string" && STUCK_WAITING_REASONS.has(reason);
+  });
+  const waiting = stuck === undefined ? undefined : waitingOf(stuck);
+  if (waiting !== undefined) return withMessage(text(waiting, "reason") ?? "", waiting);
+  const scheduled = findRecord(status.conditions, (c) => c.type === "PodScheduled");
   if (scheduled?.status === "False" && scheduled.reason === "Unschedulable") {
-    return scheduled.message ? `Unschedulable: ${scheduled.message}` : "Unschedulable";
+    return withMessage("Unschedulable", scheduled);
   }
   return undefined;
+}
+
+function waitingOf(container: Record<string, unknown>): Record<string, unknown> | undefined {
+  const state = container.state;
+  return isRecord(state) && isRecord(state.waiting) ? state.waiting : undefined;
+}
+
+/** `reason: message` when the record has a message, else just the reason. */
+function withMessage(reason: string, record: Record<string, unknown>): string {
+  const message = text(record, "message");
+  return message ? `${reason}: ${message}` : reason;
 }
