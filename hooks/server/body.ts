@@ -55,31 +55,35 @@ async function readStreamed(request: Request, limits: BodyLimits): Promise<BodyT
   if (body === null) return { ok: true, text: "", reservedBytes: 0 };
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
-  let size = 0;
-  const refuse = async (answer: BodyText): Promise<BodyText> => {
-    limits.budget.release(size);
-    chunks.length = 0;
-    // Past the limit the sender may go on forever: stop reading. Busy, it has sent at most the
-    // limit, and reading the rest lets it read the 429 (see discardBody).
-    if (answer === BUSY) return discardBody(reader, BUSY, limits.limitBytes - size);
-    await reader.cancel().catch(() => undefined);
-    return answer;
-  };
+  let read = 0; // bytes received
+  let reserved = 0; // of those, the ones kept (and reserved in the budget)
+  let refusal: "too_large" | "busy" | undefined;
   try {
     for (;;) {
       // Node's global types leave the chunk type open; request bodies are always bytes.
       const { done, value } = (await reader.read()) as ReadableStreamReadResult<Uint8Array>;
       if (done) break;
-      if (size + value.byteLength > limits.limitBytes) return await refuse(TOO_LARGE);
-      if (!limits.budget.tryReserve(value.byteLength)) return await refuse(BUSY);
-      size += value.byteLength;
+      read += value.byteLength;
+      if (read > limits.limitBytes) refusal = "too_large";
+      else if (!limits.budget.tryReserve(value.byteLength)) refusal = "busy";
+      if (refusal !== undefined) break;
+      reserved += value.byteLength;
       chunks.push(value);
     }
   } catch (err) {
-    limits.budget.release(size);
+    limits.budget.release(reserved);
     throw err;
   }
-  return { ok: true, text: decode(chunks, size), reservedBytes: size };
+  if (refusal === undefined) return { ok: true, text: decode(chunks, reserved), reservedBytes: reserved };
+
+  limits.budget.release(reserved);
+  if (refusal === "too_large") {
+    // Past the limit the sender may go on forever: stop reading.
+    await reader.cancel().catch(() => undefined);
+    return TOO_LARGE;
+  }
+  // Busy, the sender has at most the rest of the limit to send; reading it lets it read the 429.
+  return discardBody(reader, BUSY, limits.limitBytes - read);
 }
 
 function decode(chunks: readonly Uint8Array[], size: number): string {
