@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../metacontroller/protocol.js";
+import { statusLikeJson } from "../../test/support/json.js";
 import {
   isPodFinished,
   isPodLive,
@@ -41,6 +43,15 @@ describe("keepObserved", () => {
       metadata: { name: "p", namespace: "ns", annotations: { other: "x" } },
       spec: { containers: [{ name: "c", image: "i" }], nodeName: "n1" },
     });
+  });
+
+  it("ignores a last-applied annotation nested too deep to send back, keeping the observed copy", () => {
+    // 256 KiB of annotation is enough for ~100,000 levels; JSON.stringify overflows at a few thousand.
+    const deep = "[".repeat(100_000) + "]".repeat(100_000);
+    const annotation = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"x":${deep}}}`;
+    const kept = keepObserved(pod({}, { [LAST_APPLIED_ANNOTATION]: annotation }));
+    expect(kept).toMatchObject({ metadata: { name: "p" }, spec: { nodeName: "n1" } });
+    expect(() => JSON.stringify(kept)).not.toThrow();
   });
 
   it("ignores a last-applied annotation that describes another object", () => {
@@ -118,5 +129,46 @@ describe("isPodLive", () => {
     const subject =
       deletionTimestamp === undefined ? base : { ...base, metadata: { ...base.metadata, deletionTimestamp } };
     expect(isPodLive(subject)).toBe(live);
+  });
+});
+
+describe("pod readers on malformed statuses", () => {
+  it.each([
+    ["conditions that are a string", { phase: "Running", conditions: "oops" }],
+    ["conditions that are an object", { phase: "Running", conditions: { type: "Ready", status: "True" } }],
+    ["null and scalar conditions", { phase: "Running", conditions: [null, 1, "Ready", []] }],
+    ["a Ready status that is a boolean", { phase: "Running", conditions: [{ type: "Ready", status: true }] }],
+    ["a phase that is not a string", { phase: ["Running"], conditions: [{ type: "Ready", status: "True" }] }],
+    ["container statuses that are an object", { containerStatuses: { state: {} } }],
+    [
+      "null container statuses and states",
+      { containerStatuses: [null, { state: null }, { state: { waiting: 1 } }] },
+    ],
+    ["a status that is a list", [{ phase: "Running" }]],
+    ["a status that is a string", "Running"],
+  ])("reads %s as not ready, not finished and not stuck", (_what, status) => {
+    const p = pod(status);
+    expect(isPodReady(p)).toBe(false);
+    expect(isPodFinished(p)).toBe(false);
+    expect(podStuckReason(p)).toBeUndefined();
+  });
+
+  it("leaves out a waiting message that is not a string rather than printing an object", () => {
+    const status = {
+      containerStatuses: [{ state: { waiting: { reason: "CrashLoopBackOff", message: { toString: 1 } } } }],
+    };
+    expect(podStuckReason(pod(status))).toBe("CrashLoopBackOff");
+  });
+
+  it("answers for any JSON in a status, never throwing", () => {
+    fc.assert(
+      fc.property(statusLikeJson, (status) => {
+        const p = pod(status);
+        expect(typeof isPodReady(p)).toBe("boolean");
+        expect(typeof isPodFinished(p)).toBe("boolean");
+        expect(["string", "undefined"]).toContain(typeof podStuckReason(p));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,11 +1,20 @@
 /**
  * Reading observed children: pod health as the kubelet reports it, and how to keep an
- * observed child exactly as it is when the hook must not change it.
+ * observed child exactly as it is when the hook must not change it. Every reader is total:
+ * whatever JSON an observed object holds, it answers.
  */
 import type { DesiredObject, KubeObject } from "../metacontroller/protocol.js";
+import { nestsDeeperThan } from "./json-depth.js";
 
 /** Metacontroller stores the desired object it last applied here (dynamic-apply mode). */
 export const LAST_APPLIED_ANNOTATION = "metacontroller.k8s.io/last-applied-configuration";
+
+/**
+ * Deeper than anything a hook renders (a pod with a preserved affinity at its limit is under 50
+ * levels). The annotation is only a string to the API server, so anyone who may edit the child
+ * can nest it as deep as 256 KiB allows; sending that back would overflow JSON.stringify.
+ */
+const MAX_LAST_APPLIED_DEPTH = 100;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -25,6 +34,7 @@ export function keepObserved(observed: KubeObject): DesiredObject {
       const parsed: unknown = JSON.parse(lastApplied);
       if (
         isRecord(parsed) &&
+        !nestsDeeperThan(parsed, MAX_LAST_APPLIED_DEPTH) &&
         parsed.kind === observed.kind &&
         parsed.apiVersion === observed.apiVersion &&
         isRecord(parsed.metadata) &&
@@ -61,26 +71,35 @@ export function isTerminating(object: KubeObject): boolean {
   return typeof stamp === "string" && stamp.length > 0;
 }
 
-interface PodStatusView {
-  phase?: string;
-  reason?: string;
-  message?: string;
-  conditions?: { type?: string; status?: string; reason?: string; message?: string }[];
-  containerStatuses?: {
-    name?: string;
-    state?: { waiting?: { reason?: string; message?: string } };
-  }[];
+/**
+ * A pod's status, read without trusting its shape: observed objects come from the API server,
+ * but a field of the wrong type here reads as absent, so any JSON in a status gives an answer
+ * instead of an exception (and a failed sync). Comparisons with `===` are safe on any value;
+ * only text that ends up in a message is checked to be a string.
+ */
+function statusOf(pod: KubeObject): Record<string, unknown> {
+  return isRecord(pod.status) ? pod.status : {};
 }
 
-function podStatus(pod: KubeObject): PodStatusView {
-  const status = pod.status;
-  return isRecord(status) ? status : {};
+/** The first object in `list` that passes `test`; a `list` that is not a list has none. */
+function findRecord(
+  list: unknown,
+  test: (item: Record<string, unknown>) => boolean,
+): Record<string, unknown> | undefined {
+  if (!Array.isArray(list)) return undefined;
+  for (const item of list as unknown[]) if (isRecord(item) && test(item)) return item;
+  return undefined;
+}
+
+function text(record: Record<string, unknown>, key: string): string | undefined {
+  const value = record[key];
+  return typeof value === "string" ? value : undefined;
 }
 
 export function isPodReady(pod: KubeObject): boolean {
-  const status = podStatus(pod);
+  const status = statusOf(pod);
   if (status.phase !== "Running") return false;
-  return (status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+  return findRecord(status.conditions, (c) => c.type === "Ready" && c.status === "True") !== undefined;
 }
 
 /**
@@ -89,7 +108,7 @@ export function isPodReady(pod: KubeObject): boolean {
  * phase means the pod itself is gone for good and must be replaced by a new one.
  */
 export function isPodFinished(pod: KubeObject): boolean {
-  const phase = podStatus(pod).phase;
+  const phase = statusOf(pod).phase;
   return phase === "Failed" || phase === "Succeeded";
 }
 
@@ -126,16 +145,27 @@ const STUCK_WAITING_REASONS = new Set([
 
 /** Why a pod is not making progress, or undefined when it is fine or just starting. */
 export function podStuckReason(pod: KubeObject): string | undefined {
-  const status = podStatus(pod);
-  for (const container of status.containerStatuses ?? []) {
-    const waiting = container.state?.waiting;
-    if (waiting?.reason !== undefined && STUCK_WAITING_REASONS.has(waiting.reason)) {
-      return waiting.message ? `${waiting.reason}: ${waiting.message}` : waiting.reason;
-    }
-  }
-  const scheduled = (status.conditions ?? []).find((c) => c.type === "PodScheduled");
+  const status = statusOf(pod);
+  const stuck = findRecord(status.containerStatuses, (container) => {
+    const reason = waitingOf(container)?.reason;
+    return typeof reason === "string" && STUCK_WAITING_REASONS.has(reason);
+  });
+  const waiting = stuck === undefined ? undefined : waitingOf(stuck);
+  if (waiting !== undefined) return withMessage(text(waiting, "reason") ?? "", waiting);
+  const scheduled = findRecord(status.conditions, (c) => c.type === "PodScheduled");
   if (scheduled?.status === "False" && scheduled.reason === "Unschedulable") {
-    return scheduled.message ? `Unschedulable: ${scheduled.message}` : "Unschedulable";
+    return withMessage("Unschedulable", scheduled);
   }
   return undefined;
+}
+
+function waitingOf(container: Record<string, unknown>): Record<string, unknown> | undefined {
+  const state = container.state;
+  return isRecord(state) && isRecord(state.waiting) ? state.waiting : undefined;
+}
+
+/** `reason: message` when the record has a message, else just the reason. */
+function withMessage(reason: string, record: Record<string, unknown>): string {
+  const message = text(record, "message");
+  return message ? `${reason}: ${message}` : reason;
 }

@@ -81,6 +81,7 @@ function setup(overrides: Partial<AppOptions> = {}) {
     registry,
     logger,
     bodyLimitBytes: 1024 * 1024,
+    bodyBytesInFlight: 4 * 1024 * 1024,
     now: () => NOW,
     isShuttingDown: () => shuttingDown,
     clock: () => (tick += 5),
@@ -350,6 +351,166 @@ describe("bad requests", () => {
     const body = JSON.stringify(syncRequest());
     const { post } = setup({ bodyLimitBytes: Buffer.byteLength(body) });
     expect((await post("/fakeclusters/sync", body)).status).toBe(200);
+  });
+});
+
+/**
+ * A sync call whose body arrives only as the test sends it, so the call stays in flight (and
+ * holds its bytes) for as long as the test wants.
+ */
+function heldSync(app: ReturnType<typeof setup>["app"], body: string, declareLength: boolean) {
+  const bytes = new TextEncoder().encode(body);
+  let stream!: ReadableStreamDefaultController<Uint8Array>;
+  const response = app.request("/fakeclusters/sync", {
+    method: "POST",
+    body: new ReadableStream<Uint8Array>({ start: (controller) => void (stream = controller) }),
+    duplex: "half",
+    headers: declareLength ? { "content-length": String(bytes.byteLength) } : {},
+  });
+  return {
+    response,
+    send: (from: number, to: number) => stream.enqueue(bytes.slice(from, to)),
+    /** Sends the body from `from` on and ends it. */
+    finish: (from = 0) => {
+      stream.enqueue(bytes.slice(from));
+      stream.close();
+    },
+    bytes: bytes.byteLength,
+  };
+}
+
+/** Lets the app run until it waits for the next body chunk. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+describe("request bytes in flight", () => {
+  const body = JSON.stringify(syncRequest());
+  const size = Buffer.byteLength(body);
+
+  it("answers 429 with Retry-After while other calls hold the budget, and 200 once they finish", async () => {
+    const { app, post } = setup({ bodyLimitBytes: size, bodyBytesInFlight: size + 100 });
+    const first = heldSync(app, body, true);
+    await settle();
+
+    const refused = await post("/fakeclusters/sync", body, { "content-length": String(size) });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect(refused.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await json(refused)).toEqual({
+      error: `busy: ${size} of ${size + 100} bytes of requests in flight, no room for ${size} more; retry in 1 s`,
+    });
+
+    first.finish();
+    expect((await first.response).status).toBe(200);
+    expect((await post("/fakeclusters/sync", body)).status).toBe(200);
+  });
+
+  it("admits calls side by side while their bytes fit", async () => {
+    const { app } = setup({ bodyLimitBytes: size, bodyBytesInFlight: 3 * size });
+    const calls = [heldSync(app, body, true), heldSync(app, body, true), heldSync(app, body, false)];
+    await settle();
+    for (const call of calls) call.finish();
+    expect(await Promise.all(calls.map(async (call) => (await call.response).status))).toEqual([
+      200, 200, 200,
+    ]);
+  });
+
+  it("counts a body without Content-Length as it arrives and stops reading it at the budget", async () => {
+    const { app, post } = setup({ bodyLimitBytes: size, bodyBytesInFlight: size + 100 });
+    const streamed = heldSync(app, body, false);
+    streamed.send(0, 200);
+    await settle();
+
+    const declared = heldSync(app, body, true);
+    declared.finish();
+    expect((await declared.response).status).toBe(429);
+
+    streamed.send(200, size);
+    await settle();
+    expect((await post("/fakeclusters/sync", body)).status).toBe(429);
+  });
+
+  it("refuses a streamed body that outgrows what is left, and frees what it had read", async () => {
+    const { app, post } = setup({ bodyLimitBytes: size, bodyBytesInFlight: size + 100 });
+    const held = heldSync(app, body, true);
+    await settle();
+    const streamed = heldSync(app, body, false);
+    streamed.send(0, 50);
+    await settle();
+    streamed.send(50, 150);
+    // Refused, the rest of its body is read and dropped, so the client gets to read the 429.
+    streamed.finish(150);
+    const res = await streamed.response;
+    expect(res.status).toBe(429);
+    expect(res.headers.get("retry-after")).toBe("1");
+
+    held.finish();
+    expect((await held.response).status).toBe(200);
+    expect((await post("/fakeclusters/sync", body)).status).toBe(200);
+  });
+
+  it.each([
+    ["a controller exception", syncRequest({ parent: parent("demo", { "test/behaviour": "throw" }) }), 500],
+    ["malformed JSON", '{"parent": {', 400],
+    ["a request without a parent", { children: {} }, 400],
+    ["a streamed body over the limit", syncRequest({ padding: "x".repeat(2 * size) }), 413],
+  ])("gives the bytes back after %s", async (_what, bad, status) => {
+    // Budget = limit, a little above one good call: any bytes left reserved refuse the next call.
+    const { post } = setup({ bodyLimitBytes: size + 200, bodyBytesInFlight: size + 200 });
+    expect((await post("/fakeclusters/sync", bad)).status).toBe(status);
+    expect((await post("/fakeclusters/sync", body)).status).toBe(200);
+    expect((await post("/fakeclusters/sync", body)).status).toBe(200);
+  });
+
+  it("reads a refused body to its end before answering, holding none of it", async () => {
+    const { app } = setup({ bodyLimitBytes: size, bodyBytesInFlight: size + 100 });
+    const held = heldSync(app, body, true);
+    await settle();
+    const refused = heldSync(app, body, true);
+    refused.send(0, 100);
+    let answered = false;
+    void (async () => {
+      await refused.response;
+      answered = true;
+    })();
+    await settle();
+    expect(answered).toBe(false);
+    refused.finish(100);
+    expect((await refused.response).status).toBe(429);
+    held.finish();
+    expect((await held.response).status).toBe(200);
+  });
+
+  it("applies the same budget to customize calls", async () => {
+    const { app, post } = setup({ bodyLimitBytes: size, bodyBytesInFlight: size + 100 });
+    const held = heldSync(app, body, true);
+    await settle();
+    expect((await post("/fakeclusters/customize", { parent: parent() })).status).toBe(429);
+    held.finish();
+    await held.response;
+    expect((await post("/fakeclusters/customize", { parent: parent() })).status).toBe(200);
+  });
+
+  it("counts and logs refused calls as busy, at warn level", async () => {
+    const { app, post, logs } = setup({ bodyLimitBytes: size, bodyBytesInFlight: size + 100 });
+    const held = heldSync(app, body, true);
+    await settle();
+    await post("/fakeclusters/sync", body);
+    const text = await (await app.request("/metrics")).text();
+    expect(text).toContain(
+      'sparkhooks_hook_requests_total{controller="fakeclusters",hook="sync",outcome="busy"} 1',
+    );
+    expect(text).toContain(`sparkhooks_request_bytes_in_flight ${size}`);
+    expect(text).toContain(`sparkhooks_request_bytes_in_flight_limit ${size + 100}`);
+    expect(logs).toEqual([expect.objectContaining({ level: 40, outcome: "busy", status: 429 })]);
+    held.finish();
+    await held.response;
+    expect(await (await app.request("/metrics")).text()).toContain("sparkhooks_request_bytes_in_flight 0");
+  });
+
+  it("refuses to start with a budget smaller than the body limit, which no call at the limit could fit", () => {
+    expect(() => setup({ bodyLimitBytes: 2048, bodyBytesInFlight: 2047 })).toThrow(
+      /bodyBytesInFlight \(2047\) must be at least bodyLimitBytes \(2048\)/,
+    );
   });
 });
 

@@ -9,6 +9,11 @@
  * plus GET /healthz, /readyz and /metrics. Metacontroller accepts only a 200 with a JSON body;
  * anything else aborts that sync and leaves children and status untouched, which is why every
  * failure here is a non-200 and a 200 always carries a complete response.
+ *
+ * No request can take the server down: a body over `bodyLimitBytes` is refused with 413, and
+ * the bodies of all calls in flight together stay within `bodyBytesInFlight`, a call that does
+ * not fit being answered 429 with `Retry-After` (Metacontroller requeues the parent after that
+ * many seconds instead of backing off).
  */
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
@@ -16,7 +21,8 @@ import type { Registry } from "prom-client";
 import type { z } from "zod";
 import type { CompositeControllerHooks, SyncResult } from "../controller.js";
 import { CustomizeRequest, SyncRequest } from "../metacontroller/protocol.js";
-import { readBodyText } from "./body.js";
+import { readBodyText, type BodyLimits } from "./body.js";
+import { byteBudget } from "./budget.js";
 import { createMetrics, type HookName, type HookOutcome, type Metrics } from "./metrics.js";
 
 export interface AppOptions {
@@ -26,6 +32,11 @@ export interface AppOptions {
   readonly logger: Logger;
   /** Requests with a larger body get a 413 without being read further. */
   readonly bodyLimitBytes: number;
+  /**
+   * Bytes of request bodies being read, parsed or answered at once; a call that would exceed it
+   * gets a 429. At least `bodyLimitBytes`, so a call at the limit fits when nothing else runs.
+   */
+  readonly bodyBytesInFlight: number;
   /** Wall-clock time handed to `sync` (condition timestamps). */
   readonly now: () => Date;
   /** True once the process is terminating: /readyz answers 503 so the Service drops this Pod. */
@@ -42,6 +53,8 @@ interface HookCall {
   name: string | undefined;
   /** Set by the handler only when it answers 200. */
   outcome: HookOutcome | undefined;
+  /** Bytes of the budget this call holds, given back once it is answered. */
+  reservedBytes: number;
 }
 
 type AppEnv = { Variables: { call: HookCall | undefined } };
@@ -49,11 +62,24 @@ type AppContext = Context<AppEnv>;
 
 const JSON_HEADERS = { "content-type": "application/json" } as const;
 const MAX_ISSUES_REPORTED = 20;
+/**
+ * Retry-After of a 429. Calls finish in well under a second (an 11 MB, 1,000-worker sync takes
+ * ~150 ms), so the budget has room again by then; Metacontroller requeues after exactly this.
+ */
+export const BUSY_RETRY_AFTER_SECONDS = 1;
 
 export function createApp(options: AppOptions) {
-  const { controllers, registry, logger, bodyLimitBytes, now, isShuttingDown } = options;
+  const { controllers, registry, logger, bodyLimitBytes, bodyBytesInFlight, now, isShuttingDown } = options;
   const clock = options.clock ?? (() => performance.now());
+  if (bodyBytesInFlight < bodyLimitBytes) {
+    throw new Error(
+      `bodyBytesInFlight (${bodyBytesInFlight}) must be at least bodyLimitBytes (${bodyLimitBytes}), ` +
+        "or a call at the body limit could never be answered",
+    );
+  }
+  const limits: BodyLimits = { limitBytes: bodyLimitBytes, budget: byteBudget(bodyBytesInFlight) };
   const metrics = createMetrics(registry);
+  metrics.reportBudget(limits.budget);
   checkResources(controllers);
 
   const app = new Hono<AppEnv>();
@@ -74,13 +100,14 @@ export function createApp(options: AppOptions) {
   for (const controller of controllers) {
     const base = `/${controller.resource}`;
     const instrument = (hook: HookName) =>
-      instrumentHook(controller.resource, hook, { metrics, logger, clock });
+      instrumentHook(controller.resource, hook, { metrics, logger, clock, limits });
 
     for (const hook of ["sync", "finalize"] as const) {
       app.post(`${base}/${hook}`, instrument(hook), async (c) => {
         const call = callOf(c);
-        const body = await readBodyText(c.req.raw, bodyLimitBytes);
-        if (!body.ok) return tooLarge(c, bodyLimitBytes);
+        const body = await readBodyText(c.req.raw, limits);
+        if (!body.ok) return refuseBody(c, body.reason, limits, c.req.header("content-length"));
+        call.reservedBytes = body.reservedBytes;
         const parsed = parseRequest(body.text, SyncRequest, hook);
         if (!parsed.ok) return c.json(parsed.error, 400);
         // The route names the hook: a finalize call is a sync call that is finalizing.
@@ -99,8 +126,9 @@ export function createApp(options: AppOptions) {
     if (customize) {
       app.post(`${base}/customize`, instrument("customize"), async (c) => {
         const call = callOf(c);
-        const body = await readBodyText(c.req.raw, bodyLimitBytes);
-        if (!body.ok) return tooLarge(c, bodyLimitBytes);
+        const body = await readBodyText(c.req.raw, limits);
+        if (!body.ok) return refuseBody(c, body.reason, limits, c.req.header("content-length"));
+        call.reservedBytes = body.reservedBytes;
         const parsed = parseRequest(body.text, CustomizeRequest, "customize");
         if (!parsed.ok) return c.json(parsed.error, 400);
         call.namespace = parsed.value.parent.metadata.namespace;
@@ -136,13 +164,16 @@ export function createApp(options: AppOptions) {
 
 export type App = ReturnType<typeof createApp>;
 
-/** Wraps one hook route: metrics and a single log line per call, whatever the outcome. */
+/**
+ * Wraps one hook route: metrics and a single log line per call, whatever the outcome, and the
+ * call's bytes given back to the budget once it is answered.
+ */
 function instrumentHook(
   controller: string,
   hook: HookName,
-  deps: { metrics: Metrics; logger: Logger; clock: () => number },
+  deps: { metrics: Metrics; logger: Logger; clock: () => number; limits: BodyLimits },
 ): MiddlewareHandler<AppEnv> {
-  const { metrics, logger, clock } = deps;
+  const { metrics, logger, clock, limits } = deps;
   return async (c, next) => {
     const started = clock();
     const call: HookCall = {
@@ -151,11 +182,16 @@ function instrumentHook(
       namespace: undefined,
       name: undefined,
       outcome: undefined,
+      reservedBytes: 0,
     };
     c.set("call", call);
     // hono catches handler errors at the inner layer and routes them through app.onError, so
     // c.res is the final response here even when the controller threw.
-    await next();
+    try {
+      await next();
+    } finally {
+      limits.budget.release(call.reservedBytes);
+    }
 
     const elapsedMs = clock() - started;
     const status = c.res.status;
@@ -176,6 +212,7 @@ function instrumentHook(
 function outcomeOfStatus(status: number): HookOutcome {
   if (status === 400) return "bad_request";
   if (status === 413) return "too_large";
+  if (status === 429) return "busy";
   // A 200 without an outcome cannot happen (handlers set it); count it as a fault if it does.
   return "error";
 }
@@ -187,6 +224,7 @@ function levelOf(outcome: HookOutcome): "info" | "warn" | "error" {
     case "invalid_spec":
     case "bad_request":
     case "too_large":
+    case "busy":
       return "warn";
     case "error":
       return "error";
@@ -199,8 +237,26 @@ function callOf(c: AppContext): HookCall {
   return call;
 }
 
-function tooLarge(c: AppContext, limit: number): Response {
-  return c.json({ error: `request body is larger than the limit of ${limit} bytes` }, 413);
+function refuseBody(
+  c: AppContext,
+  reason: "too_large" | "busy",
+  limits: BodyLimits,
+  declaredLength: string | undefined,
+): Response {
+  if (reason === "too_large") {
+    return c.json({ error: `request body is larger than the limit of ${limits.limitBytes} bytes` }, 413);
+  }
+  const { budget } = limits;
+  const wanted = declaredLength === undefined ? "" : `, no room for ${declaredLength} more`;
+  return c.json(
+    {
+      error:
+        `busy: ${budget.inUse()} of ${budget.limit} bytes of requests in flight${wanted}; ` +
+        `retry in ${BUSY_RETRY_AFTER_SECONDS} s`,
+    },
+    429,
+    { "retry-after": String(BUSY_RETRY_AFTER_SECONDS) },
+  );
 }
 
 interface BadRequest {

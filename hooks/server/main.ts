@@ -33,6 +33,7 @@ logger.info(
     address: running.url,
     controllers: controllers.map((c) => c.resource),
     bodyLimitBytes: config.bodyLimitBytes,
+    bodyBytesInFlight: config.bodyBytesInFlight,
   },
   "listening",
 );

@@ -2,14 +2,18 @@
  * Prometheus metrics, registered on an injected registry so tests (and several apps in one
  * process) never share state through prom-client's global registry.
  */
-import { Counter, Histogram, collectDefaultMetrics, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from "prom-client";
+import type { ByteBudget } from "./budget.js";
 
 export const METRIC_PREFIX = "sparkhooks_";
 
 export type HookName = "sync" | "finalize" | "customize";
 
-/** `ok` and `invalid_spec` are 200 answers; the others match the HTTP status sent. */
-export type HookOutcome = "ok" | "invalid_spec" | "bad_request" | "too_large" | "error";
+/**
+ * `ok` and `invalid_spec` are 200 answers; the others match the HTTP status sent (400, 413,
+ * 429, 500).
+ */
+export type HookOutcome = "ok" | "invalid_spec" | "bad_request" | "too_large" | "busy" | "error";
 
 type HookLabels = "controller" | "hook" | "outcome";
 
@@ -17,6 +21,8 @@ export interface Metrics {
   readonly hookRequests: Counter<HookLabels>;
   readonly hookDuration: Histogram<HookLabels>;
   readonly invalidSpec: Counter<"controller">;
+  /** Makes the in-flight gauges report this budget (the app's; the last one on a shared registry). */
+  readonly reportBudget: (budget: ByteBudget) => void;
   /** Counts one finished hook call and observes its duration. */
   readonly observeHook: (
     labels: { controller: string; hook: HookName; outcome: HookOutcome },
@@ -63,10 +69,31 @@ export function createMetrics(registry: Registry): Metrics {
     registers: [registry],
   });
 
+  let budget: ByteBudget | undefined;
+  new Gauge({
+    name: `${METRIC_PREFIX}request_bytes_in_flight`,
+    help: "Bytes of hook request bodies being read, parsed or answered now.",
+    registers: [registry],
+    collect() {
+      this.set(budget?.inUse() ?? 0);
+    },
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}request_bytes_in_flight_limit`,
+    help: "BODY_BYTES_IN_FLIGHT: above it, hook calls are answered 429 with Retry-After.",
+    registers: [registry],
+    collect() {
+      this.set(budget?.limit ?? 0);
+    },
+  });
+
   const metrics: Metrics = {
     hookRequests,
     hookDuration,
     invalidSpec,
+    reportBudget(watched) {
+      budget = watched;
+    },
     observeHook(labels, seconds) {
       hookRequests.inc(labels);
       hookDuration.observe(labels, seconds);

@@ -37,7 +37,7 @@ afterEach(async () => {
 
 async function start(): Promise<RunningServer> {
   const running = await startServer(
-    { port: 0, host: "127.0.0.1", bodyLimitBytes: 1024 * 1024 },
+    { port: 0, host: "127.0.0.1", bodyLimitBytes: 1024 * 1024, bodyBytesInFlight: 4 * 1024 * 1024 },
     { controllers: [echoController], logger: pino({ level: "silent" }) },
   );
   started.push(running);
@@ -97,7 +97,7 @@ describe("startServer", () => {
     const first = await start();
     await expect(
       startServer(
-        { port: first.port, host: "127.0.0.1", bodyLimitBytes: 1024 },
+        { port: first.port, host: "127.0.0.1", bodyLimitBytes: 1024, bodyBytesInFlight: 1024 },
         { controllers: [], logger: pino({ level: "silent" }) },
       ),
     ).rejects.toThrow(/EADDRINUSE/);

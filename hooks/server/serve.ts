@@ -50,7 +50,7 @@ export interface RunningServer {
 }
 
 export async function startServer(
-  config: Pick<Config, "port" | "host" | "bodyLimitBytes">,
+  config: Pick<Config, "port" | "host" | "bodyLimitBytes" | "bodyBytesInFlight">,
   deps: ServerDeps,
 ): Promise<RunningServer> {
   const registry = deps.registry ?? new Registry();
@@ -62,6 +62,7 @@ export async function startServer(
     registry,
     logger: deps.logger,
     bodyLimitBytes: config.bodyLimitBytes,
+    bodyBytesInFlight: config.bodyBytesInFlight,
     now: deps.now ?? (() => new Date()),
     isShuttingDown,
   });

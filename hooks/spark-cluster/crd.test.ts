@@ -178,6 +178,29 @@ describe("SparkCluster CRD validation (ajv, as the API server validates)", () =>
     expect(problems(sparkCluster(spec))).toContain(message);
   });
 
+  it("bounds the worker count at 1000, written as an integer (kubectl scale) or quoted", () => {
+    const instances = schemaAt(schema, ".spec.worker.instances");
+    expect(instances).toMatchObject({ maximum: 1000, "x-kubernetes-int-or-string": true });
+    expect(instances?.["pattern"]).toEqual(expect.any(String));
+    for (const ok of [0, 1000, "0", "1000", " 7 ", "0999"]) {
+      expect(problems(sparkCluster({ worker: { instances: ok } })), JSON.stringify(ok)).toEqual([]);
+    }
+    for (const tooMany of [1001, 2147483648, "1001", "2147483648", "99999999999999999999"]) {
+      expect(problems(sparkCluster({ worker: { instances: tooMany } })), JSON.stringify(tooMany)).toEqual([
+        expect.stringMatching(/^spec\.worker\.instances: /),
+      ]);
+    }
+  });
+
+  it("agrees with the hook on every worker count it admits", () => {
+    for (const instances of [0, 1, 999, 1000, "1", "1000", " 12 "]) {
+      expect(problems(sparkCluster({ worker: { instances } }))).toEqual([]);
+      expect(SparkClusterSpec.safeParse({ worker: { instances } }).success, JSON.stringify(instances)).toBe(
+        true,
+      );
+    }
+  });
+
   it("reports every problem of a document, not just the first", () => {
     expect(problems(sparkCluster({ metrics: "yes", sparkWebUI: "no" }))).toEqual([
       "spec.metrics: must be boolean",

@@ -60,6 +60,8 @@ export interface PodTemplate {
   readonly annotations: Readonly<Record<string, string>>;
   readonly spec: IPodSpec;
   readonly hash: string;
+  /** Bytes of JSON the template renders to, about what each pod made from it adds to an answer. */
+  readonly bytes: number;
 }
 
 export function podTemplate(context: ClusterContext, role: RoleContainer): PodTemplate {
@@ -114,8 +116,14 @@ export function podTemplate(context: ClusterContext, role: RoleContainer): PodTe
     ...selectorLabels(cluster, role.component),
     [LABEL_VERSION]: spec.sparkVersion,
   };
-  const hash = shortHash(JSON.stringify([labels, role.annotations, podSpec]));
-  return { labels, annotations: role.annotations, spec: podSpec, hash };
+  const rendered = JSON.stringify([labels, role.annotations, podSpec]);
+  return {
+    labels,
+    annotations: role.annotations,
+    spec: podSpec,
+    hash: shortHash(rendered),
+    bytes: Buffer.byteLength(rendered),
+  };
 }
 
 export function podFromTemplate(

@@ -8,7 +8,7 @@
  * overrides, Spark version) are additions.
  */
 import { z } from "zod";
-import { count, labelMap } from "../crd/fields.js";
+import { count, labelMap, preservedObject } from "../crd/fields.js";
 import { defined, type Defined } from "../kube/defined.js";
 import { DEFAULT_SPARK_VERSION } from "../spark/image.js";
 import {
@@ -70,12 +70,21 @@ const Master = role(
   "The master's JVM heap is this minus headroom for the JVM itself.",
 );
 
+/**
+ * The largest cluster sparkhooks manages. Every sync request carries every observed pod (about
+ * 11 KiB of JSON each once the API server has filled it in), so 1,000 workers is an ~11 MiB
+ * request the hook server parses on each resync; the server's body limit and memory are sized
+ * for it (see hooks/server/config.ts). Without a bound, `kubectl scale --replicas=2147483647`
+ * would have the hook render two billion pods and run out of memory.
+ */
+export const MAX_WORKERS = 1000;
+
 const Worker = role(
   "worker",
   count(
-    "Number of worker pods (default 1). Served by the scale subresource, which reads it as an " +
-      'integer: write 3, not "3", to use kubectl scale or a HorizontalPodAutoscaler.',
-    { min: 0, default: 1 },
+    `Number of worker pods (default 1, at most ${MAX_WORKERS}). Served by the scale subresource, ` +
+      'which reads it as an integer: write 3, not "3", to use kubectl scale or a HorizontalPodAutoscaler.',
+    { min: 0, max: MAX_WORKERS, default: 1 },
   ),
   "Executors run inside the worker container, which must hold the worker daemon (512Mi heap + " +
     "384Mi non-heap) and at least one executor of the cluster's spark.executor.memory (default 1g) " +
@@ -119,11 +128,7 @@ export const SparkClusterSpec = z
           "and get no API token (standalone Spark never calls the Kubernetes API).",
       ),
     nodeSelector: z.record(z.string(), z.string()).optional().describe("Node labels the pods must run on."),
-    affinity: z
-      .looseObject({})
-      .optional()
-      .meta({ "x-kubernetes-preserve-unknown-fields": true })
-      .describe("Kubernetes Affinity (core/v1) for master and worker pods."),
+    affinity: preservedObject("Kubernetes Affinity (core/v1) for master and worker pods.").optional(),
     nodeTolerations: z
       .array(tolerationSchema(CLUSTER_PODS))
       .optional()
@@ -177,11 +182,9 @@ export const SparkClusterSpec = z
       )
       .optional()
       .describe("Not implemented yet: reported in status.conditions (UnsupportedFields)."),
-    historyServer: z
-      .looseObject({})
-      .optional()
-      .meta({ "x-kubernetes-preserve-unknown-fields": true })
-      .describe("Not implemented yet: reported in status.conditions (UnsupportedFields)."),
+    historyServer: preservedObject(
+      "Not implemented yet: reported in status.conditions (UnsupportedFields).",
+    ).optional(),
     mavenDependencies: z
       .array(z.string())
       .optional()

@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { ConfigMap, Pod, Service } from "kubernetes-models/v1";
 import { isDns1123Label } from "../kube/names.js";
 import { isPodFinished, isTerminating } from "../kube/observed.js";
-import type { DesiredObject, KubeObject } from "../metacontroller/protocol.js";
+import { SyncRequest, type DesiredObject, type KubeObject } from "../metacontroller/protocol.js";
+import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_TEMPLATE_HASH } from "../spark/labels.js";
+import { statusLikeJson } from "../../test/support/json.js";
 import { restrictedViolations } from "../../test/support/pod-security.js";
 import { parseQuantity } from "../kube/quantity.js";
 import {
@@ -16,9 +18,13 @@ import {
   notReady,
   observeAll,
   podsOf,
+  NOW,
   sync,
+  syncRequest,
   terminating,
 } from "../../test/support/cluster.js";
+import { LABEL_WORKER_ORDINAL } from "./names.js";
+import { syncSparkCluster } from "./sync.js";
 
 const clusterName = fc.stringMatching(/^[a-z]([-a-z0-9]{0,58}[a-z0-9])?$/);
 const quantity = fc.oneof(
@@ -270,6 +276,49 @@ describe("SparkCluster sync invariants", () => {
         },
       ),
       settings,
+    );
+  });
+});
+
+/** Label values a pod may carry: anything the API server accepts is a string, ours or not. */
+const labelValue = fc.oneof(
+  fc.constantFrom("master", "worker", "0", "1", "-1", "007", "1e3", "99999999999999999999", "__proto__", ""),
+  fc.string({ maxLength: 70 }),
+);
+const podLabels = fc.dictionary(
+  fc.constantFrom(LABEL_COMPONENT, LABEL_WORKER_ORDINAL, LABEL_TEMPLATE_HASH, LABEL_INSTANCE, "team"),
+  labelValue,
+  { maxKeys: 4 },
+);
+
+describe("SparkCluster sync on observed pods it cannot trust", () => {
+  it("answers, never throws, whatever JSON sits in an observed pod's status and label values", () => {
+    fc.assert(
+      fc.property(
+        spec,
+        fc.array(fc.tuple(fc.option(statusLikeJson, { nil: undefined }), podLabels), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        (s, disturbances) => {
+          const parent = clusterParent(s);
+          const world = observeAll(sync(parent).response.children, parent).map((object, index) => {
+            const [status, labels] = disturbances[index % disturbances.length] ?? [undefined, {}];
+            if (object.kind !== "Pod") return object;
+            return {
+              ...object,
+              status,
+              metadata: { ...object.metadata, labels: { ...object.metadata.labels, ...labels } },
+            };
+          });
+          // As the server reads it: JSON text, then the protocol schema.
+          const request = SyncRequest.parse(JSON.parse(JSON.stringify(syncRequest(parent, world))));
+          const { response } = syncSparkCluster(request, NOW);
+          expect(Array.isArray(response.children)).toBe(true);
+          expect(JSON.parse(JSON.stringify(response.status))).toEqual(response.status);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });

@@ -191,6 +191,15 @@ describe("a running cluster", () => {
     expect(response.status).toMatchObject({ workers: { desired: 1 }, replicas: 3, phase: "Updating" });
   });
 
+  it("scales up to the maximum of 1000 workers, quoted or not", () => {
+    for (const instances of [1000, "1000"]) {
+      const { response, outcome } = sync(clusterParent({ worker: { instances } }), world);
+      expect(outcome).toBe("ok");
+      expect(pods(response.children, "worker")).toHaveLength(1000);
+      expect(response.status).toMatchObject({ workers: { desired: 1000 } });
+    }
+  });
+
   it("scales to zero workers and keeps master and Services", () => {
     const { response } = sync(clusterParent({ worker: { instances: 0 } }), world);
     expect(pods(response.children, "worker")).toEqual([]);
@@ -307,6 +316,8 @@ describe("an invalid spec", () => {
       "spec.sparkConfiguration[0] spark.executor.memory",
     ],
     ["a bad label", { worker: { instances: 2 }, labels: { "bad key!": "x" } }, "spec.labels"],
+    ["more workers than the maximum", { worker: { instances: 1001 } }, "spec.worker.instances"],
+    ["a quoted worker count past int32", { worker: { instances: "2147483648" } }, "spec.worker.instances"],
   ])("with %s keeps every child and names the field", (_, spec, field) => {
     const { response, outcome } = sync(clusterParent(spec), world);
     expect(outcome).toBe("invalid_spec");
@@ -315,6 +326,36 @@ describe("an invalid spec", () => {
     const ready = condition(response.status, "Ready");
     expect(ready).toMatchObject({ status: "False", reason: "InvalidSpec" });
     expect(String(ready?.message)).toContain(field);
+  });
+
+  it("names the largest worker count it accepts", () => {
+    for (const instances of [1001, "1001", 2147483648, "2147483648", "99999999999999999999"]) {
+      const { response, outcome } = sync(clusterParent({ worker: { instances } }), world);
+      expect(outcome).toBe("invalid_spec");
+      expect(String(condition(response.status, "Ready")?.message)).toMatch(
+        /^spec\.worker\.instances: must be a whole number from 0 to 1000, got /,
+      );
+    }
+  });
+
+  it("refuses workers whose pods would not fit in one answer, before rendering any", () => {
+    // ~10 KiB of node affinity in every pod: fine for 100 workers, too much for 1,000.
+    const zones = Array.from({ length: 600 }, (_, i) => `zone-${String(i).padStart(4, "0")}-x`);
+    const affinity = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: "zone", operator: "In", values: zones }] }],
+        },
+      },
+    };
+    expect(sync(clusterParent({ worker: { instances: 100 }, affinity }), world).outcome).toBe("ok");
+
+    const { response, outcome } = sync(clusterParent({ worker: { instances: 1000 }, affinity }), world);
+    expect(outcome).toBe("invalid_spec");
+    expect(namesOf(response.children).sort()).toEqual(namesOf(world).sort());
+    expect(String(condition(response.status, "Ready")?.message)).toMatch(
+      /^spec\.worker\.instances: 1000 worker pods of \d+ KiB each are \d+ MiB, more than the 6 MiB/,
+    );
   });
 
   it("keeps each child exactly as Metacontroller last applied it", () => {

@@ -20,7 +20,7 @@ import { clusterServices } from "./services.js";
 import { executorFootprint } from "../spark/executor-memory.js";
 import { clusterConfiguration, roleConfigMap, settingLookup } from "./spark-conf.js";
 import { clusterStatus, invalidStatus, type StatusContext } from "./status.js";
-import { planWorkers, workerTemplate } from "./worker-pods.js";
+import { planWorkers, workerPodsTooLarge, workerTemplate } from "./worker-pods.js";
 
 /** The child types this controller owns; composite-controllers/sparkcluster.yaml lists the same. */
 export const CHILD_TYPES = [
@@ -88,13 +88,11 @@ export function syncSparkCluster(request: SyncRequest, now: Date): SyncResult {
     spec,
     configMapNames: { master: masterConf.metadata.name, worker: workerConf.metadata.name },
   };
+  const workerPod = workerTemplate(clusterContext, workerSize);
+  const tooLarge = workerPodsTooLarge(spec.worker.instances, workerPod);
+  if (tooLarge !== undefined) return rejectSpec(request, context, [tooLarge], pods);
   const master = planMaster(cluster, masterTemplate(clusterContext, masterSize), podsOf(pods, "master"));
-  const workers = planWorkers(
-    cluster,
-    spec.worker.instances,
-    workerTemplate(clusterContext, workerSize),
-    podsOf(pods, "worker"),
-  );
+  const workers = planWorkers(cluster, spec.worker.instances, workerPod, podsOf(pods, "worker"));
 
   const children: DesiredObject[] = [
     masterConf,

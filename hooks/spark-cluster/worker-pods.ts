@@ -30,6 +30,28 @@ import { WORKER_DAEMON_HEAP_MIB, type WorkerSizing } from "./resources.js";
 /** Executor directories and logs; an emptyDir, so it goes with the pod. */
 const WORKER_DIR = "/opt/spark/work";
 
+/**
+ * The most worker-pod JSON one sync answer may carry: three times what 1,000 default workers
+ * need (~2 KiB a pod). Every pod rendered comes back in each later request about three times
+ * as large (the object, Metacontroller's last-applied copy of it, managedFields naming its
+ * fields) plus its status, and the hook server's default body limit (32 MiB) has to hold all
+ * of them: at this bound a 1,000-worker request is ~20 MiB. Unbounded, a large affinity or env
+ * list times 1,000 workers would be gigabytes of answer and exhaust the server's memory.
+ */
+export const MAX_WORKER_PODS_BYTES = 6 * 1024 * 1024;
+
+/** Why `instances` pods of `template` are too much for one answer, or undefined when they fit. */
+export function workerPodsTooLarge(instances: number, template: PodTemplate): string | undefined {
+  const total = instances * template.bytes;
+  if (total <= MAX_WORKER_PODS_BYTES) return undefined;
+  const kib = (bytes: number) => Math.ceil(bytes / 1024);
+  return (
+    `spec.worker.instances: ${instances} worker pods of ${kib(template.bytes)} KiB each are ` +
+    `${Math.ceil(total / 2 ** 20)} MiB, more than the ${MAX_WORKER_PODS_BYTES / 2 ** 20} MiB of pods one ` +
+    `sync may render; use fewer workers or a smaller pod spec (affinity, env, labels, tolerations)`
+  );
+}
+
 export function workerTemplate(context: ClusterContext, sizing: WorkerSizing): PodTemplate {
   return podTemplate(context, {
     component: "worker",

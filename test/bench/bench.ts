@@ -6,6 +6,10 @@
  * much JSON costs anyway". The server runs in a child process on 127.0.0.1; autocannon runs
  * here. Prints a table, then PASS/FAIL per target; exits 1 if a request failed or a target was
  * missed.
+ *
+ * Then memory: a fresh server per run gets the largest requests it accepts with as many
+ * connections as its budget of bytes in flight (BODY_BYTES_IN_FLIGHT) admits, and once with
+ * more; its peak RSS is compared with the Deployment's memory limit.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -15,12 +19,24 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { SyncRequest } from "../../hooks/metacontroller/protocol.js";
-import { BENCH_CONTROLLER, steadyStateSync, SYNC_PATH, type SteadyState } from "./bodies.js";
+import { loadConfig } from "../../hooks/server/config.js";
+import {
+  BENCH_CONTROLLER,
+  BENCH_NOW,
+  sparkCluster,
+  steadyStateSync,
+  SYNC_PATH,
+  type SteadyState,
+} from "./bodies.js";
 import type { ChildMessage, ParentMessage } from "./server.js";
 
 const WORKER_COUNTS = [100, 1000] as const;
 const TARGET_RATIO_AT_100 = 0.5;
 const TARGET_P50_MS_AT_1000 = 30;
+/** deploy/deployment.yaml's memory limit. */
+const MEMORY_LIMIT_BYTES = 1024 * 2 ** 20;
+/** Peak RSS allowed under load: the limit less room for what RSS does not show (page cache, spikes). */
+const TARGET_PEAK_RSS_BYTES = 0.75 * MEMORY_LIMIT_BYTES;
 const CHILD_START_TIMEOUT_MS = 30_000;
 
 const { values: args } = parseArgs({
@@ -179,6 +195,109 @@ function table(rows: readonly (readonly string[])[]): string {
     .join("\n");
 }
 
+/** `count` environment variables of 100 characters: what makes pods larger than the default. */
+function padding(count: number): { env: { name: string; value: string }[] } {
+  return {
+    env: Array.from({ length: count }, (_, i) => ({
+      name: `PADDING_${String(i).padStart(3, "0")}`,
+      value: "x".repeat(100),
+    })),
+  };
+}
+
+/** The 1,000-worker cluster with the largest pods the controller renders (its pod-size bound). */
+function largestValidCluster(): SteadyState {
+  let count = 0;
+  const renders = (n: number) =>
+    BENCH_CONTROLLER.sync(SyncRequest.parse({ parent: sparkCluster(1000, undefined, padding(n)) }), BENCH_NOW)
+      .outcome === "ok";
+  while (renders(count + 1)) count += 1;
+  return steadyStateSync(BENCH_CONTROLLER, 1000, padding(count));
+}
+
+/** `steady`'s request grown to `bytes` by an annotation of another tool's on every observed pod. */
+function grownTo(steady: SteadyState, bytes: number): string {
+  const request = JSON.parse(steady.body) as { children: Record<string, Record<string, KubeObjectLike>> };
+  const pods = Object.values(request.children["Pod.v1"] ?? {});
+  const each = Math.floor((bytes - Buffer.byteLength(steady.body)) / pods.length) - 40;
+  for (const pod of pods)
+    pod.metadata.annotations = { ...pod.metadata.annotations, "example.com/note": "n".repeat(each) };
+  return JSON.stringify(request);
+}
+
+interface KubeObjectLike {
+  metadata: { annotations?: Record<string, string> };
+}
+
+interface MemoryRun {
+  readonly label: string;
+  readonly bodyBytes: number;
+  readonly connections: number;
+  readonly ok: number;
+  readonly busy: number;
+  readonly failures: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly reqPerSec: number;
+  readonly peakRssBytes: number | undefined;
+  /** More connections than the budget admits: 429s expected. */
+  readonly overload?: boolean;
+}
+
+/** One fresh server, `connections` clients sending `body` for the run's duration. */
+async function memoryRun(label: string, body: string, connections: number): Promise<MemoryRun> {
+  const { child, ready } = startServerChild();
+  try {
+    const port = await ready;
+    const result = await load(`http://127.0.0.1:${port}${SYNC_PATH}`, body, durationS, connections);
+    const busy = result.statusCodeStats?.["429"]?.count ?? 0;
+    const stats = await askStats(child);
+    return {
+      label,
+      bodyBytes: Buffer.byteLength(body),
+      connections,
+      ok: result["2xx"],
+      busy,
+      failures: result.non2xx - busy + result.errors + result.timeouts,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      reqPerSec: result["2xx"] / result.duration,
+      peakRssBytes: stats?.maxRssBytes,
+    };
+  } finally {
+    if (child.connected) child.disconnect();
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+}
+
+async function memoryRuns(defaultBody: SteadyState): Promise<MemoryRun[]> {
+  const { bodyLimitBytes, bodyBytesInFlight } = loadConfig({});
+  const largest = largestValidCluster();
+  const atLimit = grownTo(largest, bodyLimitBytes - 64 * 1024);
+  const admitted = (body: string) => Math.floor(bodyBytesInFlight / Buffer.byteLength(body));
+  console.log(
+    `\nmemory: body limit ${mib(bodyLimitBytes)}, bytes in flight ${mib(bodyBytesInFlight)}, ` +
+      `memory limit ${mib(MEMORY_LIMIT_BYTES)}; ${durationS} s per run, a fresh server each`,
+  );
+  // [label, body, connections, whether 429s are expected]
+  const plans: [string, string, number, boolean][] = [
+    ["1,000 workers", defaultBody.body, admitted(defaultBody.body), false],
+    ["1,000 workers, largest pods", largest.body, admitted(largest.body), false],
+    ["at the body limit", atLimit, admitted(atLimit), false],
+    ["largest pods, 4x the connections", largest.body, 4 * admitted(largest.body), true],
+  ];
+  const results: MemoryRun[] = [];
+  for (const [label, body, connections, overload] of plans) {
+    const run = { ...(await memoryRun(label, body, connections)), overload };
+    results.push(run);
+    console.log(
+      `  ${label}: ${mib(run.bodyBytes)} x ${connections} connections: ${run.reqPerSec.toFixed(1)} req/s, ` +
+        `${run.busy} answered 429, ${run.failures} failed (${run.errors} socket errors, ${run.timeouts} timeouts), peak RSS ${run.peakRssBytes === undefined ? "unknown" : mib(run.peakRssBytes)}`,
+    );
+  }
+  return results;
+}
+
 async function main(): Promise<number> {
   console.log(
     `sparkhooks bench: ${durationS} s per run after ${warmupS} s warm-up, ${connections} connections\n`,
@@ -296,6 +415,23 @@ async function main(): Promise<number> {
   else console.log("server peak RSS: unknown (the child did not answer)");
   console.log();
 
+  const memory = await memoryRuns(bodies.get(1000) ?? steadyStateSync(BENCH_CONTROLLER, 1000));
+  console.log(
+    `\n${table([
+      ["memory run", "body", "conns", "req/s", "200", "429", "failed", "peak RSS"],
+      ...memory.map((m) => [
+        m.label,
+        mib(m.bodyBytes),
+        String(m.connections),
+        m.reqPerSec.toFixed(1),
+        String(m.ok),
+        String(m.busy),
+        String(m.failures),
+        m.peakRssBytes === undefined ? "unknown" : mib(m.peakRssBytes),
+      ]),
+    ])}\n`,
+  );
+
   const checks: [boolean, string][] = [];
   const failed = runs.reduce((n, r) => n + r.failures, 0) + (serialLatency?.failures ?? 0);
   checks.push([
@@ -313,6 +449,21 @@ async function main(): Promise<number> {
     `sync p50 at 1,000 workers, one request at a time = ${p50 ?? "n/a"} ms ` +
       `(${find("sync", 1000)?.p50 ?? "n/a"} ms with ${connections} connections; target < ${TARGET_P50_MS_AT_1000} ms)`,
   ]);
+  for (const run of memory) {
+    const peak = run.peakRssBytes;
+    checks.push([
+      // Overloaded, some clients may time out waiting (Metacontroller retries those); what
+      // must hold is the memory bound.
+      (run.overload === true ? run.busy > 0 : run.failures === 0 && run.busy === 0) &&
+        run.ok > 0 &&
+        peak !== undefined &&
+        peak < TARGET_PEAK_RSS_BYTES,
+      `${run.label} (${run.connections} connections): peak RSS ${peak === undefined ? "n/a" : mib(peak)} ` +
+        `(target < ${mib(TARGET_PEAK_RSS_BYTES)} of the ${mib(MEMORY_LIMIT_BYTES)} limit), ` +
+        `${run.busy} answered 429 (${run.overload === true ? "expected" : "none expected"}), ` +
+        `${run.failures} failed${run.overload === true ? " (allowed)" : ""}`,
+    ]);
+  }
   for (const [ok, text] of checks) console.log(`${ok ? "PASS" : "FAIL"} ${text}`);
   return checks.every(([ok]) => ok) ? 0 : 1;
 }

@@ -63,7 +63,15 @@ const compositeController = {
   status: {},
 };
 
-export function sparkCluster(workers: number, status?: Readonly<Record<string, unknown>>): KubeObject {
+/**
+ * The benchmark's parent with `workers` workers; `extraSpec` adds fields to its spec (the
+ * memory run pads every pod with environment variables).
+ */
+export function sparkCluster(
+  workers: number,
+  status?: Readonly<Record<string, unknown>>,
+  extraSpec: Readonly<Record<string, unknown>> = {},
+): KubeObject {
   return {
     apiVersion: API_VERSION,
     kind: KIND,
@@ -98,7 +106,7 @@ export function sparkCluster(workers: number, status?: Readonly<Record<string, u
         },
       ],
     },
-    spec: { worker: { instances: workers } },
+    spec: { ...extraSpec, worker: { instances: workers } },
     // Metacontroller writes the hook's status back with observedGeneration added.
     ...(status === undefined ? {} : { status: { ...status, observedGeneration: 1 } }),
   };
@@ -132,13 +140,17 @@ export interface SteadyState {
 }
 
 /** Syncs until desired == observed and the status no longer changes; throws if it never settles. */
-export function steadyStateSync(controller: ControllerModule, workers: number): SteadyState {
+export function steadyStateSync(
+  controller: ControllerModule,
+  workers: number,
+  extraSpec: Readonly<Record<string, unknown>> = {},
+): SteadyState {
   let observed = new Map<string, Observed>();
   let status: Readonly<Record<string, unknown>> | undefined;
   const indexes = new Map<string, number>();
 
   for (let round = 1; round <= MAX_ROUNDS; round += 1) {
-    const parent = sparkCluster(workers, status);
+    const parent = sparkCluster(workers, status, extraSpec);
     const request = requestOf(parent, observed);
     const { response } = controller.sync(SyncRequest.parse(request), BENCH_NOW);
 

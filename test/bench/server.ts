@@ -20,11 +20,14 @@ export type ChildMessage =
 
 const send = (message: ChildMessage) => process.send?.(message);
 
+/** The production limits (the Deployment sets none). */
+const defaults = loadConfig({});
 const app = createApp({
   controllers,
   registry: new Registry(),
   logger: pino({ level: "silent" }),
-  bodyLimitBytes: loadConfig({}).bodyLimitBytes,
+  bodyLimitBytes: defaults.bodyLimitBytes,
+  bodyBytesInFlight: defaults.bodyBytesInFlight,
   now: () => new Date(),
   isShuttingDown: () => false,
 });

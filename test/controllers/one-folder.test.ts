@@ -127,6 +127,7 @@ describe("a second registered controller", () => {
     registry: new Registry(),
     logger: pino({ level: "silent" }),
     bodyLimitBytes: 1 << 20,
+    bodyBytesInFlight: 1 << 20,
     now: () => NOW,
     isShuttingDown: () => false,
   });

@@ -13,16 +13,20 @@ import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { controllers } from "../../hooks/controllers.js";
 import { createApp } from "../../hooks/server/app.js";
+import { loadConfig } from "../../hooks/server/config.js";
 import { LATER } from "../support/cluster.js";
 import { expectedResponse, goldenCases, goldenText, REQUEST_FILE, RESPONSE_FILE } from "./golden.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const update = process.env["UPDATE_GOLDEN"] === "1";
+/** The limits the server runs with unless configured otherwise. */
+const defaults = loadConfig({});
 const app = createApp({
   controllers,
   registry: new Registry(),
   logger: pino({ level: "silent" }),
-  bodyLimitBytes: 64 * 2 ** 20,
+  bodyLimitBytes: defaults.bodyLimitBytes,
+  bodyBytesInFlight: defaults.bodyBytesInFlight,
   now: () => LATER,
   isShuttingDown: () => false,
 });

@@ -51,6 +51,7 @@ const app = createApp({
   registry: new Registry(),
   logger: pino({ level: "silent" }),
   bodyLimitBytes: 1024,
+  bodyBytesInFlight: 1024,
   now: () => new Date(0),
   isShuttingDown: () => false,
 });

@@ -11,6 +11,7 @@ import { parseAllDocuments } from "yaml";
 import { controllers } from "../../../hooks/controllers.js";
 import { startServer, type RunningServer } from "../../../hooks/server/serve.js";
 import { startMetacontroller, type Metacontroller } from "../metacontroller/metacontroller.js";
+import { loadConfig } from "../../../hooks/server/config.js";
 import { eventually } from "../eventually.js";
 import { repoRoot } from "../paths.js";
 import { Kube } from "./kube.js";
@@ -35,7 +36,7 @@ export class HookServer {
 
   async start(): Promise<void> {
     this.running = await startServer(
-      { port: this.port, host: "127.0.0.1", bodyLimitBytes: 64 * 2 ** 20 },
+      { ...loadConfig({}), port: this.port, host: "127.0.0.1" },
       { controllers, logger: pino({ level: "silent" }) },
     );
     this.port = this.running.port;
