@@ -7,14 +7,10 @@
  */
 import fc from "fast-check";
 import type { IJSONSchemaProps } from "kubernetes-models/apiextensions.k8s.io/v1";
-import { pino } from "pino";
-import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { crdFor } from "../crd/crd.js";
 import { crdValidator } from "../crd/validate.js";
 import type { KubeObject } from "../metacontroller/protocol.js";
-import { createApp } from "../server/app.js";
-import { loadConfig } from "../server/config.js";
 import { applyDefaults } from "../../test/crd/structural-rules.js";
 import {
   clusterParent,
@@ -31,6 +27,7 @@ import { statusLikeJson } from "../../test/support/json.js";
 import { arbitraryFor, jsonText } from "../../test/support/schema-arbitrary.js";
 import { controller } from "./controller.js";
 import { MAX_WORKER_PODS_BYTES } from "./worker-pods.js";
+import { defaultApp } from "../../test/support/app.js";
 
 const schema = crdFor(controller.crd).spec.versions[0]?.schema?.openAPIV3Schema ?? {};
 const property = (name: string): IJSONSchemaProps => {
@@ -40,16 +37,7 @@ const property = (name: string): IJSONSchemaProps => {
 };
 const admitted = crdValidator(schema);
 
-const defaults = loadConfig({});
-const app = createApp({
-  controllers: [controller],
-  registry: new Registry(),
-  logger: pino({ level: "silent" }),
-  bodyLimitBytes: defaults.bodyLimitBytes,
-  bodyBytesInFlight: defaults.bodyBytesInFlight,
-  now: () => new Date("2026-11-22T10:00:00Z"),
-  isShuttingDown: () => false,
-});
+const app = defaultApp({ now: () => new Date("2026-11-22T10:00:00Z"), controllers: [controller] });
 
 /** Names the API server accepts for an object: mostly usable cluster names, some the hook rejects. */
 const objectName = fc.oneof(

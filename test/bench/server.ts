@@ -6,12 +6,8 @@
  * request.
  */
 import { serve } from "@hono/node-server";
-import { pino } from "pino";
-import { Registry } from "prom-client";
-import { controllers } from "../../hooks/controllers.js";
-import { createApp } from "../../hooks/server/app.js";
-import { loadConfig } from "../../hooks/server/config.js";
 import { KEEP_ALIVE_TIMEOUT_MS } from "../../hooks/server/serve.js";
+import { defaultApp } from "../support/app.js";
 
 export type ParentMessage = { readonly type: "stats" };
 export type ChildMessage =
@@ -20,17 +16,7 @@ export type ChildMessage =
 
 const send = (message: ChildMessage) => process.send?.(message);
 
-/** The production limits (the Deployment sets none). */
-const defaults = loadConfig({});
-const app = createApp({
-  controllers,
-  registry: new Registry(),
-  logger: pino({ level: "silent" }),
-  bodyLimitBytes: defaults.bodyLimitBytes,
-  bodyBytesInFlight: defaults.bodyBytesInFlight,
-  now: () => new Date(),
-  isShuttingDown: () => false,
-});
+const app = defaultApp({ now: () => new Date() });
 
 app.post("/echo", async (c) =>
   c.body(JSON.stringify(JSON.parse(await c.req.text())), 200, { "content-type": "application/json" }),

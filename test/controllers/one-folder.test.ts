@@ -16,8 +16,6 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { pino } from "pino";
-import { Registry } from "prom-client";
 import { parse, parseAllDocuments } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -27,7 +25,7 @@ import { controllers, discoverControllers } from "../../hooks/controllers.js";
 import { count } from "../../hooks/crd/fields.js";
 import { KUSTOMIZATION_FILE, renderCrdFiles } from "../../hooks/crd/generate.js";
 import { observedOfType } from "../../hooks/metacontroller/protocol.js";
-import { createApp } from "../../hooks/server/app.js";
+import { defaultApp } from "../support/app.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const hooksDir = join(repoRoot, "hooks");
@@ -122,15 +120,7 @@ describe("the registry", () => {
 });
 
 describe("a second registered controller", () => {
-  const app = createApp({
-    controllers: withWidgets,
-    registry: new Registry(),
-    logger: pino({ level: "silent" }),
-    bodyLimitBytes: 1 << 20,
-    bodyBytesInFlight: 1 << 20,
-    now: () => NOW,
-    isShuttingDown: () => false,
-  });
+  const app = defaultApp({ now: () => NOW, controllers: withWidgets });
   const parent = {
     apiVersion: "example.sparkhooks.dev/v1beta1",
     kind: "Widget",

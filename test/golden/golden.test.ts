@@ -8,28 +8,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { pino } from "pino";
-import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { controllers } from "../../hooks/controllers.js";
-import { createApp } from "../../hooks/server/app.js";
-import { loadConfig } from "../../hooks/server/config.js";
 import { LATER } from "../support/cluster.js";
 import { expectedResponse, goldenCases, goldenText, REQUEST_FILE, RESPONSE_FILE } from "./golden.js";
+import { defaultApp } from "../support/app.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const update = process.env["UPDATE_GOLDEN"] === "1";
-/** The limits the server runs with unless configured otherwise. */
-const defaults = loadConfig({});
-const app = createApp({
-  controllers,
-  registry: new Registry(),
-  logger: pino({ level: "silent" }),
-  bodyLimitBytes: defaults.bodyLimitBytes,
-  bodyBytesInFlight: defaults.bodyBytesInFlight,
-  now: () => LATER,
-  isShuttingDown: () => false,
-});
+const app = defaultApp({ now: () => LATER });
 
 for (const controller of controllers) {
   const root = join(here, controller.resource);

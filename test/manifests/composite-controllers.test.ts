@@ -6,12 +6,10 @@
  * applies these files to a real API server that has Metacontroller's CRDs installed.
  */
 import { existsSync } from "node:fs";
-import { pino } from "pino";
-import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { controllers as registered } from "../../hooks/controllers.js";
-import { createApp } from "../../hooks/server/app.js";
 import { loadManifests, repoPath, yamlFilesIn, type Manifest } from "./load.js";
+import { defaultApp } from "../support/app.js";
 
 /** The hook server's Service, as deployed by deploy/service.yaml. */
 const HOOK_SERVICE = { name: "sparkhooks", namespace: "sparkhooks" };
@@ -46,15 +44,7 @@ const controllers: { file: string; cc: Manifest & { spec: CompositeControllerSpe
 );
 
 /** The production app, to ask whether a hook path is served. */
-const app = createApp({
-  controllers: registered,
-  registry: new Registry(),
-  logger: pino({ level: "silent" }),
-  bodyLimitBytes: 1024,
-  bodyBytesInFlight: 1024,
-  now: () => new Date(0),
-  isShuttingDown: () => false,
-});
+const app = defaultApp({ now: () => new Date(0) });
 
 /** A served hook route answers an empty body with 400 (not a hook request), an unknown one 404. */
 async function isServed(path: string): Promise<boolean> {

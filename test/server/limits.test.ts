@@ -2,25 +2,14 @@
  * The production app with its default limits against the largest requests a controller lets
  * through: the largest valid cluster is served, anything bigger is refused without harm.
  */
-import { pino } from "pino";
-import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { controllers } from "../../hooks/controllers.js";
-import { createApp } from "../../hooks/server/app.js";
-import { loadConfig } from "../../hooks/server/config.js";
 import { BENCH_CONTROLLER, sparkCluster, steadyStateSync, SYNC_PATH } from "../bench/bodies.js";
 import { clusterParent, converge, namesOf, syncRequest } from "../support/cluster.js";
+import { loadConfig } from "../../hooks/server/config.js";
+import { defaultApp } from "../support/app.js";
 
 const defaults = loadConfig({});
-const app = createApp({
-  controllers,
-  registry: new Registry(),
-  logger: pino({ level: "silent" }),
-  bodyLimitBytes: defaults.bodyLimitBytes,
-  bodyBytesInFlight: defaults.bodyBytesInFlight,
-  now: () => new Date("2026-11-22T10:00:00Z"),
-  isShuttingDown: () => false,
-});
+const app = defaultApp({ now: () => new Date("2026-11-22T10:00:00Z") });
 
 const post = (body: string) =>
   app.request(SYNC_PATH, {
