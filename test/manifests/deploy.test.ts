@@ -16,7 +16,7 @@ import type { IContainer } from "kubernetes-models/v1/Container";
 import { describe, expect, it } from "vitest";
 import { ConfigSchema, loadConfig } from "../../hooks/server/config.js";
 import { restrictedViolations } from "../support/pod-security.js";
-import { loadKustomization, loadManifests, repoPath, yamlFilesIn, type Manifest } from "./load.js";
+import { itIsAValidKubernetesObject, loadKustomization, objectsIn, repoPath, type Manifest } from "./load.js";
 
 const NAMESPACE = "sparkhooks";
 
@@ -32,10 +32,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
 
 const CLUSTER_SCOPED = new Set(["Namespace"]);
 
-const files = yamlFilesIn(repoPath("deploy")).filter((f) => f !== "kustomization.yaml");
-const objects: { file: string; m: Manifest }[] = files.flatMap((file) =>
-  loadManifests(repoPath("deploy", file)).map((m) => ({ file, m })),
-);
+const objects = objectsIn("deploy");
 
 function only<T>(kind: string): T {
   const found = objects.filter(({ m }) => m.kind === kind);
@@ -62,14 +59,7 @@ function env(name: string): string | undefined {
 }
 
 describe("deploy/", () => {
-  it.each(objects.map(({ file, m }) => ({ name: `${file}: ${m.kind}/${m.metadata.name}`, m })))(
-    "$name is a valid Kubernetes object",
-    ({ m }) => {
-      const Model = MODELS[`${m.apiVersion} ${m.kind}`];
-      expect(Model, `no model for ${m.apiVersion} ${m.kind}`).toBeDefined();
-      expect(() => new Model!(m as never).validate()).not.toThrow();
-    },
-  );
+  itIsAValidKubernetesObject(objects, MODELS);
 
   it("puts every namespaced object into the sparkhooks namespace", () => {
     for (const { file, m } of objects) {

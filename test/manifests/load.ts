@@ -1,6 +1,7 @@
 /**
  * Helpers for the manifest tests: repository paths and YAML loading.
  */
+import { expect, it } from "vitest";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -81,4 +82,31 @@ export interface Kustomization {
 export function loadKustomization(dir: string): Kustomization {
   const [doc] = loadYamlDocuments(join(dir, "kustomization.yaml"));
   return doc ?? {};
+}
+
+/** The YAML objects of a kustomization directory (its kustomization.yaml left out), with their file. */
+export function objectsIn(...dir: string[]): { file: string; m: Manifest }[] {
+  return yamlFilesIn(repoPath(...dir))
+    .filter((file) => file !== "kustomization.yaml")
+    .flatMap((file) => loadManifests(repoPath(...dir, file)).map((m) => ({ file, m })));
+}
+
+type ModelClass = new (data: never) => { validate(): void };
+
+/**
+ * One test per object: kubernetes-models (the API's OpenAPI schemas) is the oracle. A kind
+ * without a model here fails rather than passing unchecked.
+ */
+export function itIsAValidKubernetesObject(
+  objects: readonly { file: string; m: Manifest }[],
+  models: Readonly<Record<string, ModelClass>>,
+): void {
+  it.each(objects.map(({ file, m }) => ({ name: `${file}: ${m.kind}/${m.metadata.name}`, m })))(
+    "$name is a valid Kubernetes object",
+    ({ m }) => {
+      const Model = models[`${m.apiVersion} ${m.kind}`];
+      expect(Model, `no model for ${m.apiVersion} ${m.kind}`).toBeDefined();
+      expect(() => new Model!(m as never).validate()).not.toThrow();
+    },
+  );
 }

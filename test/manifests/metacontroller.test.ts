@@ -15,7 +15,15 @@ import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { describe, expect, it } from "vitest";
 import { restrictedViolations } from "../support/pod-security.js";
-import { loadKustomization, loadManifests, repoPath, yamlFilesIn, type Manifest } from "./load.js";
+import {
+  itIsAValidKubernetesObject,
+  loadKustomization,
+  loadManifests,
+  objectsIn,
+  repoPath,
+  yamlFilesIn,
+  type Manifest,
+} from "./load.js";
 
 const VERSION = "v4.17.2";
 const CRD_URL = `https://raw.githubusercontent.com/metacontroller/metacontroller/${VERSION}/manifests/production/metacontroller-crds-v1.yaml`;
@@ -32,10 +40,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "apps/v1 StatefulSet": StatefulSet,
 };
 
-const files = yamlFilesIn(repoPath("deploy", "metacontroller")).filter((f) => f !== "kustomization.yaml");
-const objects = files.flatMap((file) =>
-  loadManifests(repoPath("deploy", "metacontroller", file)).map((m) => ({ file, m })),
-);
+const objects = objectsIn("deploy", "metacontroller");
 const kustomization = loadKustomization(repoPath("deploy", "metacontroller"));
 
 function only<T>(kind: string): T & Manifest {
@@ -77,7 +82,9 @@ const groupOf = (apiVersion: string): string => (apiVersion.includes("/") ? apiV
 
 describe("deploy/metacontroller/kustomization.yaml", () => {
   it("lists every YAML file in deploy/metacontroller/ and Metacontroller's CRDs, nothing else", () => {
-    expect([...(kustomization.resources ?? [])].sort()).toEqual([...files, CRD_URL].sort());
+    expect([...(kustomization.resources ?? [])].sort()).toEqual(
+      [...new Set(objects.map(({ file }) => file)), CRD_URL].sort(),
+    );
   });
 
   it(`takes the CRDs from the ${VERSION} release tag, not from a branch or a copy`, () => {
@@ -106,14 +113,7 @@ describe("deploy-with-metacontroller/kustomization.yaml", () => {
 });
 
 describe("deploy/metacontroller/ objects", () => {
-  it.each(objects.map(({ file, m }) => ({ name: `${file}: ${m.kind}/${m.metadata.name}`, m })))(
-    "$name is a valid Kubernetes object",
-    ({ m }) => {
-      const Model = MODELS[`${m.apiVersion} ${m.kind}`];
-      expect(Model, `no model for ${m.apiVersion} ${m.kind}`).toBeDefined();
-      expect(() => new Model!(m as never).validate()).not.toThrow();
-    },
-  );
+  itIsAValidKubernetesObject(objects, MODELS);
 
   it("lives in namespace metacontroller, the one the hook server's NetworkPolicy admits", () => {
     expect(only<Manifest>("Namespace").metadata.name).toBe(NAMESPACE);
