@@ -99,7 +99,7 @@ export function podTemplate(context: ClusterContext, role: RoleContainer): PodTe
     ...(spec.serviceAccountName === undefined
       ? { automountServiceAccountToken: false }
       : { serviceAccountName: spec.serviceAccountName }),
-    securityContext: podSecurityContext(spec.podSecurityContext),
+    securityContext: podSecurityContext(spec.podSecurityContext, { fixedUserIds: spec.fixedUserIds }),
     ...(spec.imagePullSecrets === undefined
       ? {}
       : { imagePullSecrets: spec.imagePullSecrets.map((name) => ({ name })) }),
