@@ -19,6 +19,7 @@ import type {
 import { shortHash } from "../kube/names.js";
 import { SPARK_CONF_DIR } from "../spark/conf.js";
 import { mergeEnv, userEnv } from "../spark/env.js";
+import { launchedWithPasswdEntry, mayRunWithoutPasswdEntry } from "../spark/identity.js";
 import { sparkImage } from "../spark/image.js";
 import {
   ANNOTATION_CONFIG_HASH,
@@ -69,6 +70,11 @@ export interface PodTemplate {
 export function podTemplate(context: ClusterContext, role: RoleContainer): PodTemplate {
   const { cluster, spec } = context;
   const roleSpec = spec[role.component];
+  const podSecurity = podSecurityContext(spec.podSecurityContext, { fixedUserIds: spec.fixedUserIds });
+  const containerSecurity = containerSecurityContext(spec.securityContext);
+  const launch = mayRunWithoutPasswdEntry(podSecurity, containerSecurity)
+    ? launchedWithPasswdEntry(role.args)
+    : [...role.args];
   const container: IContainer = {
     name: `spark-${role.component}`,
     image: sparkImage(spec),
@@ -76,7 +82,7 @@ export function podTemplate(context: ClusterContext, role: RoleContainer): PodTe
     ...(roleSpec.command === undefined ? {} : { command: roleSpec.command }),
     // Arguments go through the image's entrypoint, which execs them: the JVM becomes PID 1
     // and receives SIGTERM directly.
-    args: roleSpec.commandArgs ?? [...role.args],
+    args: roleSpec.commandArgs ?? launch,
     env: mergeEnv(role.env, userEnv(spec.env)),
     ports: [...role.ports],
     resources: role.resources,
@@ -88,7 +94,7 @@ export function podTemplate(context: ClusterContext, role: RoleContainer): PodTe
       ...writableMounts(),
       ...role.volumeMounts,
     ],
-    securityContext: containerSecurityContext(spec.securityContext),
+    securityContext: containerSecurity,
   };
   const podSpec: IPodSpec = {
     containers: [container],
@@ -99,7 +105,7 @@ export function podTemplate(context: ClusterContext, role: RoleContainer): PodTe
     ...(spec.serviceAccountName === undefined
       ? { automountServiceAccountToken: false }
       : { serviceAccountName: spec.serviceAccountName }),
-    securityContext: podSecurityContext(spec.podSecurityContext, { fixedUserIds: spec.fixedUserIds }),
+    securityContext: podSecurity,
     ...(spec.imagePullSecrets === undefined
       ? {}
       : { imagePullSecrets: spec.imagePullSecrets.map((name) => ({ name })) }),

@@ -449,6 +449,27 @@ describe("cluster options", () => {
     ]);
   });
 
+  it("launches Spark through a passwd entry for a uid the image does not know (OpenShift)", () => {
+    // Hadoop's login, which master, worker and executors all go through, fails for a uid
+    // without one: "Invalid UID, could not determine effective user".
+    const fixed = sync(clusterParent({})).response;
+    const assigned = sync(clusterParent({ fixedUserIds: false })).response;
+    for (const pod of pods(fixed.children)) expect(args(pod)[0]).toBe("/opt/spark/bin/spark-class");
+    for (const pod of pods(assigned.children)) {
+      expect(args(pod).slice(0, 2)).toEqual(["/bin/bash", "-c"]);
+      expect(args(pod).slice(3, 5)).toEqual(["spark", "/opt/spark/bin/spark-class"]);
+      expect(args(pod).slice(4)).toEqual(
+        args(
+          pods(fixed.children).find(
+            (p) =>
+              p.metadata.labels["app.kubernetes.io/component"] ===
+              pod.metadata.labels["app.kubernetes.io/component"],
+          ),
+        ),
+      );
+    }
+  });
+
   it("labels both Services with the master's labels as well as the cluster's, selectors unchanged", () => {
     const { response } = sync(
       clusterParent({ labels: { team: "data" }, master: { labels: { tier: "control", team: "ops" } } }),

@@ -143,7 +143,9 @@ export function fixedUserIdsSchema(owner: FieldOwner) {
         "SecurityContextConstraints assign a uid from the namespace's range and reject a fixed " +
         "one. The pods then set no ids of their own and keep every other restricted setting " +
         "(runAsNonRoot, seccomp RuntimeDefault, no privilege escalation, all capabilities " +
-        "dropped, read-only root filesystem). Off OpenShift, false needs a uid from somewhere " +
+        "dropped, read-only root filesystem); Spark starts through a passwd entry for the " +
+        "assigned uid made with the image's nss_wrapper, since its Hadoop login fails for a uid " +
+        "without one. Off OpenShift, false needs a uid from somewhere " +
         "else (podSecurityContext.runAsUser, or an image whose USER is numeric): the image's " +
         "USER spark is a name, so with no uid given the kubelet cannot verify runAsNonRoot and " +
         "refuses to start the container (CreateContainerConfigError).",
