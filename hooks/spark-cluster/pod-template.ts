@@ -80,8 +80,8 @@ export function podTemplate(context: ClusterContext, role: RoleContainer): PodTe
     image: sparkImage(spec),
     ...(spec.imagePullPolicy === undefined ? {} : { imagePullPolicy: spec.imagePullPolicy }),
     ...(roleSpec.command === undefined ? {} : { command: roleSpec.command }),
-    // Arguments go through the image's entrypoint, which execs them: the JVM becomes PID 1
-    // and receives SIGTERM directly.
+    // Arguments go through the image's entrypoint, which execs them (as does the bash of the
+    // passwd step, when there is one): the JVM becomes PID 1 and receives SIGTERM directly.
     args: roleSpec.commandArgs ?? launch,
     env: mergeEnv(role.env, userEnv(spec.env)),
     ports: [...role.ports],
