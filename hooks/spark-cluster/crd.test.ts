@@ -87,6 +87,7 @@ describe("SparkCluster CRD defaults", () => {
     expect(at(".spec.sparkVersion")).toBe(DEFAULT_SPARK_VERSION);
     expect(at(".spec.metrics")).toBe(false);
     expect(at(".spec.sparkWebUI")).toBe(true);
+    expect(at(".spec.fixedUserIds")).toBe(true);
     expect(schemaAt(schema, ".status")?.["default"]).toBeUndefined();
   });
 
@@ -98,6 +99,7 @@ describe("SparkCluster CRD defaults", () => {
       sparkVersion: DEFAULT_SPARK_VERSION,
       metrics: false,
       sparkWebUI: true,
+      fixedUserIds: true,
     });
     expect(SparkClusterSpec.parse(defaulted)).toEqual(SparkClusterSpec.parse({}));
   });

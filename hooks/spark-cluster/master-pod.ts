@@ -1,15 +1,15 @@
 /**
- * The master pod: `spark-class …Master` bound to the pod IP. Workers and drivers reach it
- * through the `<name>` Service; Spark 4's RPC routes by endpoint name, so the Service name
- * need not match the address the master advertises.
+ * The master pod: `spark-class …Master` bound to the pod IP (SPARK_LOCAL_HOSTNAME, either
+ * family). Workers and drivers reach it through the `<name>` Service; Spark 4's RPC routes by
+ * endpoint name, so the Service name need not match the address the master advertises.
  */
 import type { DesiredObject, KubeObject } from "../metacontroller/protocol.js";
 import { isPodFinished, isPodReady, isTerminating, podStuckReason } from "../kube/observed.js";
 import { SPARK_CONF_DIR, SPARK_DEFAULTS_PATH } from "../spark/conf.js";
-import { POD_IP_ENV } from "../spark/env.js";
+import { LOCAL_HOSTNAME_ENV, POD_IP_ENV } from "../spark/env.js";
 import { SPARK_CLASS } from "../spark/image.js";
 import { LABEL_TEMPLATE_HASH } from "../spark/labels.js";
-import { scrapeAnnotations } from "../spark/metrics.js";
+import { MASTER_PROMETHEUS_PATH, scrapeAnnotations } from "../spark/metrics.js";
 import { httpProbe } from "../spark/probes.js";
 import { MASTER_PORT, MASTER_UI_PORT, masterPodName } from "./names.js";
 import { podFromTemplate, podTemplate, type ClusterContext, type PodTemplate } from "./pod-template.js";
@@ -21,9 +21,6 @@ export function masterTemplate(context: ClusterContext, sizing: MasterSizing): P
     args: [
       SPARK_CLASS,
       "org.apache.spark.deploy.master.Master",
-      // Never the Service name: it resolves to a virtual IP the master cannot bind.
-      "--host",
-      "$(POD_IP)",
       "--port",
       String(MASTER_PORT),
       "--webui-port",
@@ -33,6 +30,8 @@ export function masterTemplate(context: ClusterContext, sizing: MasterSizing): P
     ],
     env: [
       POD_IP_ENV,
+      // The pod IP, never the Service name: that resolves to a virtual IP the master cannot bind.
+      LOCAL_HOSTNAME_ENV,
       { name: "SPARK_CONF_DIR", value: SPARK_CONF_DIR },
       { name: "SPARK_DAEMON_MEMORY", value: `${sizing.heapMiB}m` },
     ],
@@ -41,13 +40,16 @@ export function masterTemplate(context: ClusterContext, sizing: MasterSizing): P
       { name: "http", containerPort: MASTER_UI_PORT, protocol: "TCP" },
     ],
     resources: sizing.resources,
+    // Ready once the UI serves. A master without ZooKeeper elects itself leader right after
+    // binding its UI, and only a STANDBY master (an HA setup's follower) turns workers and
+    // applications away, so asking /json/ for "ALIVE" would tell nothing more here.
     readinessProbe: httpProbe(MASTER_UI_PORT, { periodSeconds: 10, failureThreshold: 3 }),
     livenessProbe: httpProbe(MASTER_UI_PORT, { periodSeconds: 20, failureThreshold: 3 }),
     // The JVM needs a while to start on a small CPU; give it up to 5 minutes before liveness counts.
     startupProbe: httpProbe(MASTER_UI_PORT, { periodSeconds: 5, failureThreshold: 60 }),
     volumes: [],
     volumeMounts: [],
-    annotations: scrapeAnnotations(context.spec.metrics, MASTER_UI_PORT, "/metrics/master/prometheus"),
+    annotations: scrapeAnnotations(context.spec.metrics, MASTER_UI_PORT, MASTER_PROMETHEUS_PATH),
   });
 }
 

@@ -20,6 +20,7 @@ import type {
 import { shortHash } from "../kube/names.js";
 import { SPARK_CONF_DIR } from "../spark/conf.js";
 import { mergeEnv, userEnv } from "../spark/env.js";
+import { launchedWithPasswdEntry, mayRunWithoutPasswdEntry } from "../spark/identity.js";
 import { sparkImage } from "../spark/image.js";
 import { LABEL_TEMPLATE_HASH, LABEL_VERSION, selectorLabels } from "../spark/labels.js";
 import type { ContainerResources } from "../spark/memory.js";
@@ -67,14 +68,19 @@ export interface PodTemplate {
 export function podTemplate(context: ClusterContext, role: RoleContainer): PodTemplate {
   const { cluster, spec } = context;
   const roleSpec = spec[role.component];
+  const podSecurity = podSecurityContext(spec.podSecurityContext, { fixedUserIds: spec.fixedUserIds });
+  const containerSecurity = containerSecurityContext(spec.securityContext);
+  const launch = mayRunWithoutPasswdEntry(podSecurity, containerSecurity)
+    ? launchedWithPasswdEntry(role.args)
+    : [...role.args];
   const container: IContainer = {
     name: `spark-${role.component}`,
     image: sparkImage(spec),
     ...(spec.imagePullPolicy === undefined ? {} : { imagePullPolicy: spec.imagePullPolicy }),
     ...(roleSpec.command === undefined ? {} : { command: roleSpec.command }),
-    // Arguments go through the image's entrypoint, which execs them: the JVM becomes PID 1
-    // and receives SIGTERM directly.
-    args: roleSpec.commandArgs ?? [...role.args],
+    // Arguments go through the image's entrypoint, which execs them (as does the bash of the
+    // passwd step, when there is one): the JVM becomes PID 1 and receives SIGTERM directly.
+    args: roleSpec.commandArgs ?? launch,
     env: mergeEnv(role.env, userEnv(spec.env)),
     ports: [...role.ports],
     resources: role.resources,
@@ -86,7 +92,7 @@ export function podTemplate(context: ClusterContext, role: RoleContainer): PodTe
       ...writableMounts(),
       ...role.volumeMounts,
     ],
-    securityContext: containerSecurityContext(spec.securityContext),
+    securityContext: containerSecurity,
   };
   const podSpec: IPodSpec = {
     containers: [container],
@@ -97,7 +103,7 @@ export function podTemplate(context: ClusterContext, role: RoleContainer): PodTe
     ...(spec.serviceAccountName === undefined
       ? { automountServiceAccountToken: false }
       : { serviceAccountName: spec.serviceAccountName }),
-    securityContext: podSecurityContext(spec.podSecurityContext),
+    securityContext: podSecurity,
     ...(spec.imagePullSecrets === undefined
       ? {}
       : { imagePullSecrets: spec.imagePullSecrets.map((name) => ({ name })) }),

@@ -14,6 +14,7 @@ import { DEFAULT_SPARK_VERSION } from "../spark/image.js";
 import {
   containerResourceFields,
   envVarSchema,
+  fixedUserIdsSchema,
   PodSecurityContext,
   SecurityContext,
   SparkSetting,
@@ -110,7 +111,10 @@ export const SparkClusterSpec = z
       .string()
       .min(1)
       .optional()
-      .describe("Container image with Spark under /opt/spark (default apache/spark:<sparkVersion>)."),
+      .describe(
+        "Container image with Spark under /opt/spark, and /bin/bash for the workers' readiness " +
+          "probe (default apache/spark:<sparkVersion>).",
+      ),
     imagePullPolicy: z
       .enum(["Always", "IfNotPresent", "Never"])
       .optional()
@@ -133,6 +137,7 @@ export const SparkClusterSpec = z
       .array(tolerationSchema(CLUSTER_PODS))
       .optional()
       .describe("Tolerations for master and worker pods."),
+    fixedUserIds: fixedUserIdsSchema(CLUSTER_PODS),
     podSecurityContext: PodSecurityContext.optional(),
     securityContext: SecurityContext.optional(),
     env: z
@@ -164,8 +169,8 @@ export const SparkClusterSpec = z
       .default(false)
       .describe(
         "Serve Prometheus metrics with Spark's built-in PrometheusServlet on the web UI ports " +
-          "(master 8080 /metrics/master/prometheus, workers 8081 /metrics/prometheus) and add " +
-          "prometheus.io scrape annotations.",
+          "(master 8080 /metrics/master/prometheus/, workers 8081 /metrics/prometheus/) and add " +
+          "prometheus.io scrape annotations. No extra port and no JMX agent.",
       ),
     sparkWebUI: z
       .boolean()

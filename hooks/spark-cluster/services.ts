@@ -3,6 +3,10 @@
  * Services selecting the master: the name always resolves (a headless record only appears once
  * the pod is Ready) and a new master pod IP is absorbed by the virtual IP.
  *
+ * Both carry the cluster's and the master's labels, as radanalytics' Services did, so label
+ * queries and policies written for the master find its Services too; the selectors use only
+ * our own labels, so a user label can never widen or narrow them.
+ *
  * Their content depends on the cluster's name, labels and sparkWebUI only, never on pod state,
  * so they never flap. Fields the API server defaults are written out in their defaulted form,
  * so Metacontroller's merge never sees a difference to apply.
@@ -35,6 +39,7 @@ function service(
       name,
       labels: {
         ...spec.labels,
+        ...spec.master.labels,
         [LABEL_NAME]: APP_NAME,
         [LABEL_INSTANCE]: cluster,
         [LABEL_MANAGED_BY]: MANAGER,

@@ -56,6 +56,7 @@ const spec = fc.record(
     ),
     metrics: fc.boolean(),
     sparkWebUI: fc.boolean(),
+    fixedUserIds: fc.boolean(),
     sparkVersion: fc.constantFrom("4.0.3", "4.1.2", "4.3.0"),
     customImage: fc.constantFrom("apache/spark:4.3.0-scala", "registry.example.com/spark:1"),
     env: fc.array(
@@ -169,6 +170,37 @@ describe("SparkCluster sync invariants", () => {
           if (child.kind !== "Pod") continue;
           const pod = child as unknown as { spec: never; metadata: { annotations?: Record<string, string> } };
           expect(restrictedViolations(pod.spec, pod.metadata)).toEqual([]);
+        }
+      }),
+      settings,
+    );
+  });
+
+  it("sets no fixed id with fixedUserIds: false, and keeps every other restricted setting", () => {
+    const ids = ["runAsUser", "runAsGroup", "fsGroup"];
+    fc.assert(
+      fc.property(clusterName, spec, (name, s) => {
+        const parent = clusterParent({ ...s, fixedUserIds: false }, { name });
+        for (const child of sync(parent).response.children) {
+          if (child.kind !== "Pod") continue;
+          const pod = child as unknown as {
+            spec: { securityContext: Record<string, unknown>; containers: { securityContext: object }[] };
+            metadata: { annotations?: Record<string, string> };
+          };
+          const contexts = [pod.spec.securityContext, ...pod.spec.containers.map((c) => c.securityContext)];
+          for (const context of contexts) for (const id of ids) expect(context).not.toHaveProperty(id);
+          expect(restrictedViolations(pod.spec as never, pod.metadata)).toEqual([]);
+          expect(pod.spec.securityContext).toMatchObject({
+            runAsNonRoot: true,
+            seccompProfile: { type: "RuntimeDefault" },
+          });
+          for (const container of pod.spec.containers) {
+            expect(container.securityContext).toMatchObject({
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ["ALL"] },
+            });
+          }
         }
       }),
       settings,

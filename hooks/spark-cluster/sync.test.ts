@@ -66,12 +66,10 @@ describe("a new SparkCluster", () => {
     }
   });
 
-  it("starts the master in the foreground through spark-class, bound to the pod IP", () => {
+  it("starts the master in the foreground through spark-class", () => {
     expect(args(pods(response.children, "master")[0])).toEqual([
       "/opt/spark/bin/spark-class",
       "org.apache.spark.deploy.master.Master",
-      "--host",
-      "$(POD_IP)",
       "--port",
       "7077",
       "--webui-port",
@@ -79,6 +77,43 @@ describe("a new SparkCluster", () => {
       "--properties-file",
       "/opt/spark/conf/spark-defaults.conf",
     ]);
+  });
+
+  it("binds master and workers to the pod IP of either family through SPARK_LOCAL_HOSTNAME, not --host", () => {
+    // --host refuses an IPv6 address without brackets, and status.podIP has none.
+    for (const pod of pods(response.children)) {
+      expect(args(pod)).not.toContain("--host");
+      expect(pod.spec.containers[0]?.env).toContainEqual({
+        name: "SPARK_LOCAL_HOSTNAME",
+        valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "status.podIP" } },
+      });
+    }
+  });
+
+  it("calls a worker Ready only once it has registered with a master", () => {
+    const container = pods(response.children, "worker")[0]?.spec.containers[0] as unknown as {
+      readinessProbe: { exec?: { command: string[] } };
+      livenessProbe: unknown;
+      startupProbe: unknown;
+    };
+    const script = container.readinessProbe.exec?.command.at(-1) ?? "";
+    expect(script).toContain("/dev/tcp/$POD_IP/8081");
+    expect(script).toContain("GET /json/ ");
+    expect(script).toContain(`grep -q '"masterurl" *: *"spark://'`);
+    // Up but unregistered is waiting, not dead: liveness and startup stay on the UI.
+    for (const probe of [container.livenessProbe, container.startupProbe]) {
+      expect(probe).toMatchObject({ httpGet: { path: "/", port: 8081 } });
+    }
+  });
+
+  it("calls the master Ready once its UI serves: a single master is ALIVE from then on", () => {
+    const container = pods(response.children, "master")[0]?.spec.containers[0] as unknown as Record<
+      string,
+      unknown
+    >;
+    for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"]) {
+      expect(container[probe]).toMatchObject({ httpGet: { path: "/", port: 8080 } });
+    }
   });
 
   it("points workers at spark://<name>:7077 with explicit cores and memory", () => {
@@ -399,11 +434,11 @@ describe("cluster options", () => {
     const [worker] = pods(response.children, "worker");
     expect(master?.metadata.annotations).toMatchObject({
       "prometheus.io/port": "8080",
-      "prometheus.io/path": "/metrics/master/prometheus",
+      "prometheus.io/path": "/metrics/master/prometheus/",
     });
     expect(worker?.metadata.annotations).toMatchObject({
       "prometheus.io/port": "8081",
-      "prometheus.io/path": "/metrics/prometheus",
+      "prometheus.io/path": "/metrics/prometheus/",
     });
   });
 
@@ -472,6 +507,73 @@ describe("cluster options", () => {
     expect(env.filter((e) => e.name === "SPARK_DAEMON_MEMORY")).toEqual([
       { name: "SPARK_DAEMON_MEMORY", value: "2g" },
     ]);
+  });
+
+  it("launches Spark through a passwd entry for a uid the image does not know (OpenShift)", () => {
+    // Hadoop's login, which master, worker and executors all go through, fails for a uid
+    // without one: "Invalid UID, could not determine effective user".
+    const fixed = sync(clusterParent({})).response;
+    const assigned = sync(clusterParent({ fixedUserIds: false })).response;
+    for (const pod of pods(fixed.children)) expect(args(pod)[0]).toBe("/opt/spark/bin/spark-class");
+    for (const pod of pods(assigned.children)) {
+      expect(args(pod).slice(0, 2)).toEqual(["/bin/bash", "-c"]);
+      expect(args(pod).slice(3, 5)).toEqual(["spark", "/opt/spark/bin/spark-class"]);
+      expect(args(pod).slice(4)).toEqual(
+        args(
+          pods(fixed.children).find(
+            (p) =>
+              p.metadata.labels["app.kubernetes.io/component"] ===
+              pod.metadata.labels["app.kubernetes.io/component"],
+          ),
+        ),
+      );
+    }
+  });
+
+  it("labels both Services with the master's labels as well as the cluster's, selectors unchanged", () => {
+    const { response } = sync(
+      clusterParent({ labels: { team: "data" }, master: { labels: { tier: "control", team: "ops" } } }),
+    );
+    const services = response.children.filter((c) => c.kind === "Service") as unknown as {
+      metadata: { labels: Record<string, string> };
+      spec: { selector: Record<string, string> };
+    }[];
+    expect(services).toHaveLength(2);
+    for (const service of services) {
+      expect(service.metadata.labels).toMatchObject({
+        tier: "control",
+        team: "ops",
+        "app.kubernetes.io/instance": "my-spark",
+      });
+      expect(service.spec.selector).toEqual({
+        "app.kubernetes.io/name": "spark",
+        "app.kubernetes.io/instance": "my-spark",
+        "app.kubernetes.io/component": "master",
+        "app.kubernetes.io/managed-by": "sparkhooks",
+      });
+    }
+  });
+
+  it("leaves uid, gid and fsGroup to the platform with fixedUserIds: false (OpenShift)", () => {
+    const fixed = sync(clusterParent({})).response;
+    const assigned = sync(clusterParent({ fixedUserIds: false })).response;
+    for (const pod of pods(fixed.children) as unknown as { spec: { securityContext: object } }[]) {
+      expect(pod.spec.securityContext).toMatchObject({ runAsUser: 185, runAsGroup: 185, fsGroup: 185 });
+    }
+    for (const pod of pods(assigned.children) as unknown as {
+      spec: { securityContext: object; containers: { securityContext: object }[] };
+    }[]) {
+      expect(pod.spec.securityContext).toEqual({
+        runAsNonRoot: true,
+        seccompProfile: { type: "RuntimeDefault" },
+      });
+      expect(pod.spec.containers[0]?.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ["ALL"] },
+      });
+    }
   });
 
   it("omits the UI Service with sparkWebUI: false", () => {

@@ -12,11 +12,11 @@
 import type { DesiredObject, KubeObject } from "../metacontroller/protocol.js";
 import { isPodFinished, isPodReady, isTerminating, keepObserved, podStuckReason } from "../kube/observed.js";
 import { SPARK_CONF_DIR, SPARK_DEFAULTS_PATH } from "../spark/conf.js";
-import { POD_IP_ENV } from "../spark/env.js";
+import { LOCAL_HOSTNAME_ENV, POD_IP_ENV } from "../spark/env.js";
 import { SPARK_CLASS } from "../spark/image.js";
 import { LABEL_TEMPLATE_HASH } from "../spark/labels.js";
-import { scrapeAnnotations } from "../spark/metrics.js";
-import { httpProbe } from "../spark/probes.js";
+import { PROMETHEUS_PATH, scrapeAnnotations } from "../spark/metrics.js";
+import { httpProbe, uiJsonProbe } from "../spark/probes.js";
 import {
   LABEL_WORKER_ORDINAL,
   masterServiceName,
@@ -52,6 +52,20 @@ export function workerPodsTooLarge(instances: number, template: PodTemplate): st
   );
 }
 
+/**
+ * Ready means registered. The worker's UI answers as soon as the daemon is up, with or without
+ * a master, so a probe on the UI alone would call a worker Ready that never joined, and a
+ * rolling replacement (which waits for Ready) could swap every worker for one that never
+ * does. The worker's `/json/` shows `"masterurl" : ""` until its first registration and the
+ * master's URL from then on.
+ *
+ * Registered once, that is: the URL stays after the master goes away, so a worker whose
+ * master restarted stays Ready while it registers again. That is wanted: the master is what
+ * is down, and taking every worker out of Ready would make a master restart look like a
+ * cluster-wide update and hold up a roll that is already under way.
+ */
+const REGISTERED_WITH_MASTER = '"masterurl" *: *"spark://';
+
 export function workerTemplate(context: ClusterContext, sizing: WorkerSizing): PodTemplate {
   return podTemplate(context, {
     component: "worker",
@@ -59,9 +73,6 @@ export function workerTemplate(context: ClusterContext, sizing: WorkerSizing): P
       SPARK_CLASS,
       "org.apache.spark.deploy.worker.Worker",
       `spark://${masterServiceName(context.cluster)}:${MASTER_PORT}`,
-      // Executors advertise the worker's host: it must be an address other pods can reach.
-      "--host",
-      "$(POD_IP)",
       // Explicit: Spark's defaults come from the node's CPUs and memory, not the container's.
       "--cores",
       String(sizing.cores),
@@ -76,17 +87,23 @@ export function workerTemplate(context: ClusterContext, sizing: WorkerSizing): P
     ],
     env: [
       POD_IP_ENV,
+      // Executors advertise the worker's host: it must be an address other pods can reach.
+      LOCAL_HOSTNAME_ENV,
       { name: "SPARK_CONF_DIR", value: SPARK_CONF_DIR },
       { name: "SPARK_DAEMON_MEMORY", value: `${WORKER_DAEMON_HEAP_MIB}m` },
     ],
     ports: [{ name: "http", containerPort: WORKER_UI_PORT, protocol: "TCP" }],
     resources: sizing.resources,
-    readinessProbe: httpProbe(WORKER_UI_PORT, { periodSeconds: 10, failureThreshold: 3 }),
+    readinessProbe: uiJsonProbe(WORKER_UI_PORT, REGISTERED_WITH_MASTER, {
+      periodSeconds: 10,
+      failureThreshold: 3,
+    }),
+    // Up but not registered is waiting, not dead: a restart would not find the master sooner.
     livenessProbe: httpProbe(WORKER_UI_PORT, { periodSeconds: 20, failureThreshold: 3 }),
     startupProbe: httpProbe(WORKER_UI_PORT, { periodSeconds: 5, failureThreshold: 60 }),
     volumes: [{ name: "spark-work", emptyDir: {} }],
     volumeMounts: [{ name: "spark-work", mountPath: WORKER_DIR }],
-    annotations: scrapeAnnotations(context.spec.metrics, WORKER_UI_PORT, "/metrics/prometheus"),
+    annotations: scrapeAnnotations(context.spec.metrics, WORKER_UI_PORT, PROMETHEUS_PATH),
   });
 }
 

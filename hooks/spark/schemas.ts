@@ -106,10 +106,21 @@ const SeLinuxOptions = z
 
 export const PodSecurityContext = z
   .object({
-    runAsUser: z.int().optional().describe("UID for all containers (default 185, the image's spark user)."),
-    runAsGroup: z.int().optional().describe("GID for all containers (default 185)."),
+    runAsUser: z
+      .int()
+      .optional()
+      .describe(
+        "UID for all containers (default 185, the image's spark user; none with fixedUserIds false).",
+      ),
+    runAsGroup: z
+      .int()
+      .optional()
+      .describe("GID for all containers (default 185; none with fixedUserIds false)."),
     runAsNonRoot: z.boolean().optional().describe("Refuse to start containers as root (default true)."),
-    fsGroup: z.int().optional().describe("Group owning mounted volumes (default 185)."),
+    fsGroup: z
+      .int()
+      .optional()
+      .describe("Group owning mounted volumes (default 185; none with fixedUserIds false)."),
     fsGroupChangePolicy: z.enum(["OnRootMismatch", "Always"]).optional().describe("When to chown volumes."),
     supplementalGroups: z.array(z.int()).optional().describe("Extra groups for every container."),
     seccompProfile: SeccompProfile.optional(),
@@ -117,9 +128,29 @@ export const PodSecurityContext = z
   })
   .describe(
     "Pod security context, merged field by field over the defaults that meet Pod Security " +
-      "Standards 'restricted' (uid/gid 185, runAsNonRoot, seccomp RuntimeDefault).",
+      "Standards 'restricted' (uid/gid 185 unless fixedUserIds is false, runAsNonRoot, seccomp RuntimeDefault).",
   );
 export type PodSecurityContextSpec = Defined<z.output<typeof PodSecurityContext>>;
+
+/** `fixedUserIds`: whether the pods name the image's uid/gid or leave them to the platform. */
+export function fixedUserIdsSchema(owner: FieldOwner) {
+  return z
+    .boolean()
+    .default(true)
+    .describe(
+      `Run the ${owner.pods} pods with runAsUser, runAsGroup and fsGroup 185, the apache/spark ` +
+        "image's spark user (default true). Set false on OpenShift: its restricted-v2 " +
+        "SecurityContextConstraints assign a uid from the namespace's range and reject a fixed " +
+        "one. The pods then set no ids of their own and keep every other restricted setting " +
+        "(runAsNonRoot, seccomp RuntimeDefault, no privilege escalation, all capabilities " +
+        "dropped, read-only root filesystem); Spark starts through a passwd entry for the " +
+        "assigned uid made with the image's nss_wrapper, since its Hadoop login fails for a uid " +
+        "without one. Off OpenShift, false needs a uid from somewhere " +
+        "else (podSecurityContext.runAsUser, or an image whose USER is numeric): the image's " +
+        "USER spark is a name, so with no uid given the kubelet cannot verify runAsNonRoot and " +
+        "refuses to start the container (CreateContainerConfigError).",
+    );
+}
 
 export const SecurityContext = z
   .object({

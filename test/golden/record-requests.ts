@@ -105,3 +105,10 @@ write("user-configmap", withUserConf, [], [
     data: { "spark-defaults.conf": "spark.eventLog.dir file:///history\n", "log4j2.properties": "rootLogger.level = info\n" },
   },
 ]);
+
+// OpenShift: no fixed ids; the master's labels also label its Services.
+const openShift = clusterParent(
+  { worker: { instances: 1 }, fixedUserIds: false, master: { labels: { tier: "control" } }, labels: { team: "data-eng" } },
+  { name: "my-spark-cluster", namespace: "spark-clusters" },
+);
+write("create-openshift", openShift);

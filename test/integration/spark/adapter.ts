@@ -12,7 +12,8 @@
  *   `fieldRef`s from the pod (status.podIP is a loopback address of its own per pod), and
  *   `configMapKeyRef`s from the ConfigMaps given; anything else throws.
  * - Arguments: `$(VAR)` expanded exactly as the kubelet does (only variables of the container's
- *   env; `$$` escapes; unknown references stay as they are).
+ *   env; `$$` escapes; unknown references stay as they are). A launch step `/bin/bash -c
+ *   SCRIPT NAME ARGS…` keeps SCRIPT and NAME as they are (see {@link localArgv}).
  * - Filesystem: every absolute path in the final argv, env values and working directory goes
  *   through a mount table: the pod's volumeMounts first (ConfigMap → a directory holding its
  *   files, emptyDir → a fresh directory), then the image's own files (/opt/spark → the pyspark
@@ -21,7 +22,8 @@
  * - Network: see {@link Emulation}: the only places where the process sees something the
  *   pod did not ask for. Each is listed in `deviations`.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { isIPv6 } from "node:net";
 import { hostname } from "node:os";
 import { dirname, join, relative } from "node:path";
 import type {
@@ -78,6 +80,11 @@ export interface AdaptOptions {
   readonly configMaps: readonly IConfigMap[];
   /** Service names → pod IPs (see {@link serviceHosts}). */
   readonly hosts: readonly HostEntry[];
+  /**
+   * Run as this uid/gid, as a platform that assigns ids would (OpenShift), instead of the
+   * test's own user; needs root. Undefined: the test's user.
+   */
+  readonly runAs?: { readonly uid: number; readonly gid: number };
 }
 
 export interface LocalProcess {
@@ -85,6 +92,8 @@ export interface LocalProcess {
   readonly podIP: string;
   readonly command: string;
   readonly args: string[];
+  /** The uid/gid to run as (see {@link AdaptOptions.runAs}). */
+  readonly runAs?: { readonly uid: number; readonly gid: number };
   readonly env: Record<string, string>;
   readonly cwd: string;
   readonly mounts: readonly MountEntry[];
@@ -114,9 +123,18 @@ export interface LocalProcess {
  *   to. A name not in the file does not resolve, as in the cluster.
  * - SPARK_DAEMON_JAVA_OPTS += -Djava.io.tmpdir=<the /tmp volume>: the JVM's temporary files
  *   (and so Spark's default spark.local.dir) go to the pod's /tmp emptyDir, as in the pod.
+ * - TMPDIR=<the /tmp volume>: a launch script's `mktemp` (whose paths are not mapped, see
+ *   {@link localArgv}) writes to the pod's /tmp emptyDir, as in the pod, not the host's /tmp.
  * - JAVA_HOME, SPARK_HOME, PATH: the image's ENV, with the image's paths mapped like any other.
  */
-export const EMULATED_ENV = ["SPARK_LOCAL_IP", "SPARK_DAEMON_JAVA_OPTS", "JAVA_HOME", "SPARK_HOME", "PATH"];
+export const EMULATED_ENV = [
+  "SPARK_LOCAL_IP",
+  "SPARK_DAEMON_JAVA_OPTS",
+  "TMPDIR",
+  "JAVA_HOME",
+  "SPARK_HOME",
+  "PATH",
+];
 
 // ---------------------------------------------------------------------------------------------
 // $(VAR) expansion: a port of k8s.io/kubernetes third_party/forked/golang/expansion/expand.go.
@@ -335,7 +353,8 @@ function buildMounts(
     else if (volume.emptyDir === undefined) {
       const kind = Object.keys(volume).filter((key) => key !== "name");
       throw new Error(`volume ${name}: type ${kind.join(",")} is not emulated`);
-    }
+    } else chmodSync(dir, 0o777); // the kubelet's emptyDir mode: writable by whatever uid runs
+
     volumeDirs[name] = dir;
   }
   const mounts: MountEntry[] = (container.volumeMounts ?? []).map((mount: IVolumeMount) => {
@@ -463,7 +482,7 @@ export function adaptPod(pod: IPod, options: AdaptOptions): LocalProcess {
       `pod ${podName}: program ${program} is not an absolute path; PATH lookup is not emulated`,
     );
   }
-  const localArgv = argv.map((arg) => table.rewrite(arg));
+  const local = localArgv(argv, table);
 
   // Spark writes to /tmp (java.io.tmpdir, spark.local.dir) and its working directory.
   const workingDir = container.workingDir ?? SPARK_IMAGE.workingDir;
@@ -508,12 +527,20 @@ export function adaptPod(pod: IPod, options: AdaptOptions): LocalProcess {
     "SPARK_DAEMON_JAVA_OPTS: -Djdk.net.hosts.file (the pod's /etc/hosts and cluster DNS) and " +
       "-Djava.io.tmpdir (the /tmp volume)",
   );
+  if (env.TMPDIR !== undefined)
+    throw new Error(`pod ${podName}: sets TMPDIR itself; the emulation relies on it`);
+  env.TMPDIR = table.resolve("/tmp");
+  deviations.push("TMPDIR: the /tmp volume, for mktemp in a launch script");
   deviations.push(
     `image Java ${SPARK_IMAGE.javaHome} → ${options.runtime.javaHome}; image /opt/spark → pyspark package ${options.runtime.sparkHome}`,
   );
   deviations.push(
-    `runs as the test's user (uid ${process.getuid?.() ?? "?"}), not the pod's runAsUser; ` +
-      "the read-only /opt/spark is checked by a before/after listing instead",
+    options.runAs === undefined
+      ? `runs as the test's user (uid ${process.getuid?.() ?? "?"}), not the pod's runAsUser; ` +
+          "the read-only /opt/spark is checked by a before/after listing instead"
+      : `runs as uid ${options.runAs.uid} gid ${options.runAs.gid}, as a platform-assigned uid; ` +
+          "the host's files (bash, getent, libnss_wrapper.so, /tmp for mktemp) stand in for the image's " +
+          "in a launch script",
   );
 
   const cwd = table.resolve(workingDir);
@@ -522,8 +549,9 @@ export function adaptPod(pod: IPod, options: AdaptOptions): LocalProcess {
   return {
     podName,
     podIP: options.podIP,
-    command: localArgv[0]!,
-    args: localArgv.slice(1),
+    command: local[0]!,
+    args: local.slice(1),
+    ...(options.runAs === undefined ? {} : { runAs: options.runAs }),
     env,
     cwd,
     mounts,
@@ -533,7 +561,27 @@ export function adaptPod(pod: IPod, options: AdaptOptions): LocalProcess {
   };
 }
 
+/**
+ * The argv with container paths mapped to local ones. A launch step `/bin/bash -c SCRIPT NAME
+ * ARGS…` (a few lines of shell that end in `exec "$@"`) keeps SCRIPT and NAME as they are:
+ * a script's paths are not arguments, and its commands (getent, id, mktemp, a library under
+ * /usr/lib) are the host's, standing in for the image's Ubuntu userland like /bin does. What
+ * it execs, ARGS, is mapped like any other argument.
+ */
+function localArgv(argv: readonly string[], table: MountTable): string[] {
+  const [program, flag, script, name, ...rest] = argv;
+  if (program === "/bin/bash" && flag === "-c" && script !== undefined && name !== undefined) {
+    return [table.resolve(program), flag, script, name, ...rest.map((arg) => table.rewrite(arg))];
+  }
+  return argv.map((arg) => table.rewrite(arg));
+}
+
 export type ProbeKind = "startupProbe" | "readinessProbe" | "livenessProbe";
+
+/** `host:port` as a URL authority: an IPv6 address goes in brackets, as the kubelet writes it. */
+export function hostPort(ip: string, port: number): string {
+  return isIPv6(ip) ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
 
 /** The URL the kubelet's httpGet probe of this kind would request, at the pod's IP. */
 export function httpProbeUrl(pod: IPod, podIP: string, kind: ProbeKind): string {
@@ -547,5 +595,52 @@ export function httpProbeUrl(pod: IPod, podIP: string, kind: ProbeKind): string 
   if (port === undefined) throw new Error(`${kind}: port ${String(httpGet.port)} is not a container port`);
   if (httpGet.host !== undefined) throw new Error(`${kind}: host is not emulated`);
   const scheme = (httpGet.scheme ?? "HTTP").toLowerCase();
-  return `${scheme}://${podIP}:${port}${httpGet.path ?? "/"}`;
+  return `${scheme}://${hostPort(podIP, port)}${httpGet.path ?? "/"}`;
+}
+
+export interface ExecProbeProcess {
+  readonly command: string;
+  readonly args: string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  readonly timeoutMs: number;
+}
+
+/**
+ * What the kubelet runs for an exec probe of this kind, as a local process beside the pod's.
+ *
+ * - Command: `$(VAR)` expanded against the container's literal `value` env entries only, as
+ *   the kubelet's ExpandContainerCommandOnlyStatic does (a fieldRef such as POD_IP is not
+ *   among them; a shell script reads it as `$POD_IP` from the environment instead).
+ * - Program: an absolute path, mapped through the pod's mount table like the pod's own.
+ *   The arguments are passed as they are: what a script does with its own paths is the
+ *   script's business (the probes here only use bash's built-in /dev/tcp).
+ * - Environment and working directory: the pod process's, because the container runtime
+ *   execs into the running container, whose environment includes the emulation's additions.
+ * - Timeout: timeoutSeconds (default 1), after which the kubelet counts a failure.
+ */
+export function execProbeProcess(pod: IPod, local: LocalProcess, kind: ProbeKind): ExecProbeProcess {
+  const container = onlyContainer(pod);
+  const probe = container[kind];
+  const exec = probe?.exec;
+  if (exec === undefined) throw new Error(`pod ${pod.metadata?.name ?? "?"}: no exec ${kind}`);
+  const literals = new Map(
+    (container.env ?? []).flatMap((entry) =>
+      entry.valueFrom === undefined ? [[entry.name, entry.value ?? ""] as const] : [],
+    ),
+  );
+  const argv = (exec.command ?? []).map((part) => expandKubeVars(part, (name) => literals.get(name)));
+  const program = argv[0];
+  if (program === undefined || !program.startsWith("/")) {
+    throw new Error(
+      `${kind}: program ${String(program)} is not an absolute path; PATH lookup is not emulated`,
+    );
+  }
+  return {
+    command: new MountTable(local.mounts).resolve(program),
+    args: argv.slice(1),
+    env: local.env,
+    cwd: local.cwd,
+    timeoutMs: (probe?.timeoutSeconds ?? 1) * 1000,
+  };
 }

@@ -4,7 +4,9 @@
  * against `spark://<cluster>:7077` as a client in the cluster would dial it.
  *
  * Addresses: master 127.0.0.2, workers 127.0.0.3…, driver 127.0.0.100 (Linux routes all of
- * 127/8 to lo). Everything listens on those addresses only; nothing leaves the host.
+ * 127/8 to lo), or ::1 for pods of an IPv6 cluster (the one IPv6 loopback address, so one
+ * master and one worker, whose ports differ). Everything listens on those addresses only;
+ * nothing leaves the host.
  * Logs: `.testbed/logs/spark-<pod>.log`, `spark-<prefix>driver.log`, and each executor's
  * stdout/stderr copied out of the worker's work-dir volume.
  */
@@ -23,17 +25,20 @@ import {
 } from "node:fs";
 import { connect, createServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { IConfigMap, IPod, IService } from "kubernetes-models/v1";
 import type { DesiredObject } from "../../../hooks/metacontroller/protocol.js";
 import { LABEL_COMPONENT } from "../../../hooks/spark/labels.js";
 import { MASTER_PORT, MASTER_UI_PORT } from "../../../hooks/spark-cluster/names.js";
 import {
   adaptPod,
+  execProbeProcess,
+  hostPort,
   httpProbeUrl,
   serviceHosts,
   writeHostsFile,
   type AdaptOptions,
+  type ExecProbeProcess,
   type HostEntry,
   type LocalProcess,
   type ProbeKind,
@@ -47,6 +52,19 @@ export const PI_APP_NAME = "PythonPi";
 
 export function workerIP(index: number): string {
   return `127.0.0.${3 + index}`;
+}
+
+/** The pod IP each pod of a cluster gets. */
+export interface PodAddresses {
+  readonly master: string;
+  worker(index: number): string;
+}
+
+export const IPV4_ADDRESSES: PodAddresses = { master: MASTER_IP, worker: workerIP };
+
+/** Spark writes an IPv6 host in brackets ("[::1]") where the pod IP has none. */
+export function unbracketed(host: string): string {
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -84,7 +102,13 @@ process.once("exit", () => {
  */
 export function startProcess(
   name: string,
-  spec: { command: string; args: readonly string[]; env: Readonly<Record<string, string>>; cwd: string },
+  spec: {
+    command: string;
+    args: readonly string[];
+    env: Readonly<Record<string, string>>;
+    cwd: string;
+    runAs?: { readonly uid: number; readonly gid: number };
+  },
   logFile: string,
 ): RunningProcess {
   const log = createWriteStream(logFile);
@@ -96,6 +120,7 @@ export function startProcess(
     env: { ...spec.env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
+    ...(spec.runAs === undefined ? {} : { uid: spec.runAs.uid, gid: spec.runAs.gid }),
   });
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
@@ -181,17 +206,55 @@ export async function waitFor<T>(
   }
 }
 
-async function httpGet(url: string, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
+export async function httpGet(url: string, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
   const response = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
   return { status: response.status, body: await response.text() };
 }
 
+export interface ProbeResult {
+  readonly passed: boolean;
+  /** The URL and HTTP status, or the exit code and output: why it passed or failed. */
+  readonly detail: string;
+}
+
 /** The kubelet's httpGet probe: any status in 200–399 succeeds, redirects are not followed. */
-export async function runProbe(pod: IPod, ip: string, kind: ProbeKind): Promise<number> {
-  const { status } = await httpGet(httpProbeUrl(pod, ip, kind));
-  if (status < 200 || status >= 400)
-    throw new Error(`${kind} ${httpProbeUrl(pod, ip, kind)}: HTTP ${status}`);
-  return status;
+async function runHttpProbe(url: string): Promise<ProbeResult> {
+  try {
+    const { status } = await httpGet(url);
+    return { passed: status >= 200 && status < 400, detail: `${url}: HTTP ${status}` };
+  } catch (error) {
+    return { passed: false, detail: `${url}: ${(error as Error).message}` };
+  }
+}
+
+/** The kubelet's exec probe: exit code 0 succeeds; running past the timeout fails. */
+function runExecProbe(spec: ExecProbeProcess): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const child = spawn(spec.command, spec.args, {
+      env: { ...spec.env },
+      cwd: spec.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const collect = (chunk: Buffer): void => {
+      output += chunk.toString();
+    };
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
+    const timer = setTimeout(() => child.kill("SIGKILL"), spec.timeoutMs);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      resolve({ passed: false, detail: `${spec.command}: ${error.message}` });
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      const how = signal === null ? `exit ${String(code)}` : `killed by ${signal} (timeout)`;
+      resolve({
+        passed: code === 0,
+        detail: `${[spec.command, ...spec.args].join(" ")}: ${how} ${output}`.trim(),
+      });
+    });
+  });
 }
 
 /** Whether something accepts TCP connections at ip:port. */
@@ -259,7 +322,7 @@ export interface MasterStatus {
 }
 
 export async function masterStatus(ip: string): Promise<MasterStatus> {
-  const { status, body } = await httpGet(`http://${ip}:${MASTER_UI_PORT}/json/`);
+  const { status, body } = await httpGet(`http://${hostPort(ip, MASTER_UI_PORT)}/json/`);
   if (status !== 200) throw new Error(`master /json/: HTTP ${status}`);
   return JSON.parse(body) as MasterStatus;
 }
@@ -332,14 +395,28 @@ export interface PodInstance {
   running?: RunningProcess;
 }
 
-export interface PiResult {
+export interface JobOptions {
+  readonly masterUrl: string;
+  readonly executorMemory: string;
+  readonly coresMax: number;
+  readonly timeoutMs?: number;
+}
+
+export interface JobRun {
   readonly exit: Exit;
   readonly output: string;
-  readonly estimate: number | undefined;
   /** Spark's own "Job 0 finished … took N ms". */
   readonly jobMs: number | undefined;
   readonly seconds: number;
   readonly logFile: string;
+}
+
+export interface PiResult extends JobRun {
+  readonly estimate: number | undefined;
+}
+
+export interface SumResult extends JobRun {
+  readonly sum: number | undefined;
 }
 
 export interface ClusterOptions {
@@ -348,6 +425,10 @@ export interface ClusterOptions {
   readonly namespace: string;
   /** Prefixes log file names, so several runs in one session keep their logs apart. */
   readonly logPrefix?: string;
+  /** Pod IPs (default {@link IPV4_ADDRESSES}). */
+  readonly addresses?: PodAddresses;
+  /** Run every pod as this uid/gid (see AdaptOptions.runAs). */
+  readonly runAs?: { readonly uid: number; readonly gid: number };
 }
 
 let scratchCount = 0;
@@ -367,7 +448,7 @@ export class LocalCluster {
   readonly peakRssMiB: Record<string, number> = {};
   private readonly sparkHomeBefore: Map<string, string>;
   private stopped = false;
-  private readonly adaptOptions: Pick<AdaptOptions, "runtime" | "namespace" | "configMaps">;
+  private readonly adaptOptions: Pick<AdaptOptions, "runtime" | "namespace" | "configMaps" | "runAs">;
   private sampler: NodeJS.Timeout | undefined;
   private driver: RunningProcess | undefined;
 
@@ -383,12 +464,18 @@ export class LocalCluster {
     const workerPods = pods.filter((pod) => componentOf(pod) === "worker");
     if (masters.length !== 1) throw new Error(`expected one master pod, got ${masters.length}`);
     if (workerPods.length + 1 !== pods.length) throw new Error("pods that are neither master nor worker");
+    const addresses = options.addresses ?? IPV4_ADDRESSES;
     const addressed = [
-      { pod: masters[0]!, ip: MASTER_IP },
-      ...workerPods.map((pod, index) => ({ pod, ip: workerIP(index) })),
+      { pod: masters[0]!, ip: addresses.master },
+      ...workerPods.map((pod, index) => ({ pod, ip: addresses.worker(index) })),
     ];
     this.hosts = serviceHosts(services, addressed, options.namespace);
-    this.adaptOptions = { runtime: options.install, namespace: options.namespace, configMaps };
+    this.adaptOptions = {
+      runtime: options.install,
+      namespace: options.namespace,
+      configMaps,
+      ...(options.runAs === undefined ? {} : { runAs: options.runAs }),
+    };
     // Digits only: the path ends up in SPARK_DAEMON_JAVA_OPTS, which Spark's launcher rejects
     // when it merely contains "Xmx" (as a random mkdtemp suffix once did).
     scratchCount += 1;
@@ -458,7 +545,7 @@ export class LocalCluster {
     const started = performance.now();
     const running = this.start(this.master, logName);
     const status = await waitFor(
-      `master /json/ ALIVE at http://${ip}:${MASTER_UI_PORT}/json/`,
+      `master /json/ ALIVE at http://${hostPort(ip, MASTER_UI_PORT)}/json/`,
       async () => {
         const status = await masterStatus(ip);
         return status.status === "ALIVE" ? status : undefined;
@@ -505,7 +592,7 @@ export class LocalCluster {
       `${ips.size} ALIVE workers at the master ${masterIP}`,
       async () => {
         const status = await masterStatus(masterIP);
-        const alive = status.workers.filter((w) => w.state === "ALIVE" && ips.has(w.host));
+        const alive = status.workers.filter((w) => w.state === "ALIVE" && ips.has(unbracketed(w.host)));
         return alive.length === ips.size ? status : undefined;
       },
       { timeoutMs, watch: this.allRunning(), intervalMs: 1_000 },
@@ -515,21 +602,26 @@ export class LocalCluster {
     });
   }
 
-  /** Starts every worker and waits until the master lists them all ALIVE. */
-  async startWorkers(timeoutMs = 120_000): Promise<{ status: MasterStatus; seconds: number }> {
+  /** Starts every worker process, whether or not a master runs; waits for nothing. */
+  async launchWorkers(): Promise<void> {
     for (const worker of this.workers) {
       for (const port of worker.pod.spec?.containers[0]?.ports ?? []) {
         await assertBindable(worker.ip, port.containerPort);
       }
     }
-    const started = performance.now();
     for (const worker of this.workers) this.start(worker);
+  }
+
+  /** Starts every worker and waits until the master lists them all ALIVE. */
+  async startWorkers(timeoutMs = 120_000): Promise<{ status: MasterStatus; seconds: number }> {
+    const started = performance.now();
+    await this.launchWorkers();
     const ips = new Set(this.workers.map((worker) => worker.ip));
     const status = await waitFor(
       `${this.workers.length} ALIVE workers in the master's /json/`,
       async () => {
-        const status = await masterStatus(MASTER_IP);
-        const alive = status.workers.filter((w) => w.state === "ALIVE" && ips.has(w.host));
+        const status = await masterStatus(this.master.ip);
+        const alive = status.workers.filter((w) => w.state === "ALIVE" && ips.has(unbracketed(w.host)));
         return alive.length === ips.size ? status : undefined;
       },
       { timeoutMs, watch: this.allRunning() },
@@ -537,13 +629,21 @@ export class LocalCluster {
     return { status, seconds: (performance.now() - started) / 1000 };
   }
 
-  /** Runs each pod's probe of this kind against the running process: HTTP status by pod name. */
-  async probeAll(kind: ProbeKind): Promise<Record<string, number>> {
-    const statuses: Record<string, number> = {};
+  /** Runs one pod's probe of this kind, as rendered, against its running process. */
+  probe(instance: PodInstance, kind: ProbeKind): Promise<ProbeResult> {
+    const probe = instance.pod.spec?.containers[0]?.[kind];
+    return probe?.exec === undefined
+      ? runHttpProbe(httpProbeUrl(instance.pod, instance.ip, kind))
+      : runExecProbe(execProbeProcess(instance.pod, instance.local, kind));
+  }
+
+  /** Runs each pod's probe of this kind against the running process, by pod name. */
+  async probeAll(kind: ProbeKind): Promise<Record<string, ProbeResult>> {
+    const results: Record<string, ProbeResult> = {};
     for (const instance of [this.master, ...this.workers]) {
-      statuses[instance.local.podName] = await runProbe(instance.pod, instance.ip, kind);
+      results[instance.local.podName] = await this.probe(instance, kind);
     }
-    return statuses;
+    return results;
   }
 
   /** The environment of a client process in the cluster: its own address, cluster DNS. */
@@ -580,16 +680,42 @@ export class LocalCluster {
    * /opt/spark/examples) in client mode to the master URL, with executors small enough for
    * the workers and the job held back until every worker has an executor.
    */
-  async runPi(options: {
-    masterUrl: string;
-    partitions: number;
-    executorMemory: string;
-    coresMax: number;
-    timeoutMs?: number;
-  }): Promise<PiResult> {
-    const install = this.options.install;
-    const script = join(install.sparkHome, "examples", "src", "main", "python", "pi.py");
+  async runPi(options: JobOptions & { partitions: number }): Promise<PiResult> {
+    const script = join(this.options.install.sparkHome, "examples", "src", "main", "python", "pi.py");
     if (!existsSync(script)) throw new Error(`no ${script} in the pyspark package`);
+    const run = await this.submit(script, [String(options.partitions)], options);
+    const match = /Pi is roughly (\d+\.\d+)/.exec(run.output);
+    return { ...run, estimate: match?.[1] === undefined ? undefined : Number(match[1]) };
+  }
+
+  /**
+   * Sums 0…n−1 with `spark.range` from a PySpark driver: the executors run JVM code only, no
+   * Python workers, so the job needs nothing from the executors' side but Spark itself.
+   */
+  async runRangeSum(options: JobOptions & { n: number; partitions: number }): Promise<SumResult> {
+    const script = join(this.scratch, "driver", "range_sum.py");
+    mkdirSync(dirname(script), { recursive: true });
+    writeFileSync(
+      script,
+      [
+        "import sys",
+        "from pyspark.sql import SparkSession",
+        'spark = SparkSession.builder.appName("RangeSum").getOrCreate()',
+        "n, partitions = int(sys.argv[1]), int(sys.argv[2])",
+        'total = spark.range(0, n, numPartitions=partitions).selectExpr("sum(id) AS s").first()["s"]',
+        'print(f"Sum is {total}")',
+        "spark.stop()",
+        "",
+      ].join("\n"),
+    );
+    const run = await this.submit(script, [String(options.n), String(options.partitions)], options);
+    const match = /Sum is (\d+)/.exec(run.output);
+    return { ...run, sum: match?.[1] === undefined ? undefined : Number(match[1]) };
+  }
+
+  /** spark-submit of a Python driver script in client mode, as a client in the cluster would. */
+  private async submit(script: string, scriptArgs: readonly string[], options: JobOptions): Promise<JobRun> {
+    const install = this.options.install;
     const dir = join(this.scratch, "driver");
     const env = this.driverEnv();
     const args = [
@@ -613,7 +739,7 @@ export class LocalCluster {
       "--conf",
       "spark.ui.enabled=false",
       script,
-      String(options.partitions),
+      ...scriptArgs,
     ];
     const started = performance.now();
     const driver = startProcess(
@@ -629,12 +755,10 @@ export class LocalCluster {
     clearTimeout(timer);
     await stopProcess(driver);
     const output = readFileSync(driver.logFile, "utf8");
-    const match = /Pi is roughly (\d+\.\d+)/.exec(output);
     const took = /Job 0 finished: .* took (\d+(?:\.\d+)?) ms/.exec(output);
     return {
       exit,
       output,
-      estimate: match?.[1] === undefined ? undefined : Number(match[1]),
       jobMs: took?.[1] === undefined ? undefined : Number(took[1]),
       seconds: (performance.now() - started) / 1000,
       logFile: driver.logFile,
@@ -705,7 +829,7 @@ export interface SparkRunReport {
   readonly workersSeconds: number;
   readonly masterAfterWorkers: MasterStatus;
   readonly masterAfterJob: MasterStatus;
-  readonly probes: Record<string, number>;
+  readonly probes: Record<string, ProbeResult>;
   readonly restPortOpen: boolean;
   /** HTTP status of a worker's /json/ through the master's reverse proxy. */
   readonly proxiedWorkerStatus: number;
@@ -727,12 +851,13 @@ export async function runSparkCluster(
     const master = await cluster.startMaster();
     const workers = await cluster.startWorkers();
     const probes = await cluster.probeAll("readinessProbe");
-    const restPortOpen = await isListening(MASTER_IP, 6066);
+    const masterIP = cluster.master.ip;
+    const restPortOpen = await isListening(masterIP, 6066);
     const firstWorker = workers.status.workers[0];
     const proxied =
       firstWorker === undefined
         ? { status: 0 }
-        : await httpGet(`http://${MASTER_IP}:${MASTER_UI_PORT}/proxy/${firstWorker.id}/json/`);
+        : await httpGet(`http://${hostPort(masterIP, MASTER_UI_PORT)}/proxy/${firstWorker.id}/json/`);
     const cores = workers.status.workers.reduce((sum, worker) => sum + worker.cores, 0);
     const pi = await cluster.runPi({
       masterUrl: `spark://${options.cluster}:${MASTER_PORT}`,
@@ -744,11 +869,11 @@ export async function runSparkCluster(
     const masterAfterJob = await waitFor(
       "the Pi app among the master's completed apps",
       async () => {
-        const status = await masterStatus(MASTER_IP);
+        const status = await masterStatus(masterIP);
         return status.completedapps.some((app) => app.name === PI_APP_NAME) ? status : undefined;
       },
       { timeoutMs: 30_000, watch: [] },
-    ).catch(() => masterStatus(MASTER_IP));
+    ).catch(() => masterStatus(masterIP));
     const executorLogs = cluster.executorLogs();
     await cluster.stop();
     return {

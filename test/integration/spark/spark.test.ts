@@ -4,13 +4,17 @@
  * workers register with the cores and memory their arguments give, and PySpark's Pi example
  * runs on the cluster through the `<cluster>` Service name. When the master pod is replaced
  * (new pod IP), the workers find it again through the Service because of the rendered
- * spark.worker.preferConfiguredMasterAddress=true. Negative controls show that all this would
- * catch a bug: a wrong class name, a wrong configuration path, and that setting turned off.
+ * spark.worker.preferConfiguredMasterAddress=true. A worker's rendered readiness probe fails
+ * while it has no master and passes once it has registered; the scrape annotations lead to
+ * Prometheus text; master and worker on an IPv6 pod IP register; with fixedUserIds: false
+ * the pods run as a uid the image does not know, as on OpenShift. Negative controls show that
+ * all this would catch a bug: a wrong class name, a wrong configuration path, that setting
+ * turned off, `--host` with an IPv6 pod IP, and an unknown uid without the passwd step.
  *
  * Needs Python 3 with venv and a Java 17+ JDK; installs pyspark into .testbed/spark/venv once
  * (about 456 MB). Logs: .testbed/logs/spark-*.log.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,12 +37,18 @@ import {
 import { ensurePySpark, type PySparkInstall } from "./install.js";
 import {
   clearSparkLogs,
+  httpGet,
   LocalCluster,
   MASTER_IP,
+  masterStatus,
   PI_APP_NAME,
   runSparkCluster,
+  unbracketed,
+  waitFor,
   workerIP,
   type MasterStatus,
+  type PodAddresses,
+  type ProbeResult,
   type SparkRunReport,
 } from "./run.js";
 
@@ -167,7 +177,7 @@ describe("SparkCluster pods run Spark (local processes)", () => {
     });
 
     // The pods' own readiness probes pass against the running processes.
-    for (const status of Object.values(report.probes)) expect(status).toBeLessThan(400);
+    for (const result of Object.values(report.probes)) expect(result.passed, result.detail).toBe(true);
     expect(Object.keys(report.probes)).toHaveLength(3);
     // The rendered spark-defaults.conf took effect: REST off, reverse proxy on.
     expect(report.restPortOpen).toBe(false);
@@ -254,6 +264,205 @@ describe("SparkCluster pods run Spark (local processes)", () => {
     }, 400_000);
   });
 
+  describe("a worker is Ready only once it has registered with a master", () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    it("fails readiness while no master runs, passes once registered; metrics answer where annotated", async () => {
+      const children = render({ worker: { instances: 1 }, metrics: true });
+      const cluster = new LocalCluster(children, {
+        repoRoot,
+        install,
+        namespace: NAMESPACE,
+        logPrefix: "readiness-",
+      });
+      try {
+        await cluster.launchWorkers();
+        const [worker] = cluster.workers;
+        const running = worker!.running!;
+        // Up: the UI answers (startup and liveness), so only readiness can tell it apart.
+        await waitFor(
+          "the worker UI (startupProbe)",
+          async () => ((await cluster.probe(worker!, "startupProbe")).passed ? true : undefined),
+          { timeoutMs: 120_000, watch: [running] },
+        );
+        // …and keeps failing: 30 s spans several of the worker's registration attempts.
+        const unregistered: ProbeResult[] = [];
+        const alsoAlive: ProbeResult[] = [];
+        for (let round = 0; round < 6; round += 1) {
+          unregistered.push(await cluster.probe(worker!, "readinessProbe"));
+          alsoAlive.push(await cluster.probe(worker!, "livenessProbe"));
+          await sleep(5_000);
+        }
+        timings["worker readiness without a master"] = unregistered
+          .map((r) => (r.passed ? "pass" : "fail"))
+          .join(" ");
+        for (const result of unregistered) expect(result.passed, result.detail).toBe(false);
+        // The UI probe the worker had before would have called it Ready all along.
+        for (const result of alsoAlive) expect(result.passed, result.detail).toBe(true);
+        expect(running.exit).toBeUndefined();
+
+        await cluster.startMaster();
+        const started = performance.now();
+        const registered = await waitFor(
+          "the worker's readinessProbe to pass",
+          async () => {
+            const result = await cluster.probe(worker!, "readinessProbe");
+            return result.passed ? result : undefined;
+          },
+          { timeoutMs: 120_000, watch: [running, cluster.master.running!], intervalMs: 1_000 },
+        );
+        timings["worker Ready after the master started"] =
+          `${((performance.now() - started) / 1000).toFixed(1)} s`;
+        expect(registered.passed).toBe(true);
+        const status = await masterStatus(cluster.master.ip);
+        expect(status.workers.map((w) => [unbracketed(w.host), w.state])).toEqual([[worker!.ip, "ALIVE"]]);
+        expect((await cluster.probe(cluster.master, "readinessProbe")).passed).toBe(true);
+
+        // metrics: true. Each pod's annotations lead to Prometheus text; without the slash, a 301.
+        for (const instance of [cluster.master, worker!]) {
+          const annotations = instance.pod.metadata?.annotations ?? {};
+          const path = annotations["prometheus.io/path"] ?? "";
+          const url = `http://${instance.ip}:${annotations["prometheus.io/port"] ?? ""}${path}`;
+          const scrape = await httpGet(url);
+          expect(scrape.status, url).toBe(200);
+          expect(scrape.body).toMatch(/^metrics_\w+(\{[^}]*\})? -?[0-9.eE+-]+$/m);
+          expect(scrape.body).toMatch(instance === worker ? /^metrics_worker_/m : /^metrics_master_/m);
+          const unslashed = await httpGet(url.replace(/\/$/, ""));
+          expect(unslashed.status, `${url} without its slash`).toBe(301);
+        }
+      } finally {
+        await cluster.stop();
+      }
+    }, 400_000);
+  });
+
+  describe("pods on an IPv6 pod IP", () => {
+    const IPV6: PodAddresses = { master: "::1", worker: () => "::1" };
+
+    it("master and worker bind, register and pass their probes on [::1]", async () => {
+      const children = render({ worker: { instances: 1 } });
+      const cluster = new LocalCluster(children, {
+        repoRoot,
+        install,
+        namespace: NAMESPACE,
+        logPrefix: "ipv6-",
+        addresses: IPV6,
+      });
+      try {
+        const master = await cluster.startMaster();
+        expect(master.status.url).toBe(`spark://[::1]:${MASTER_PORT}`);
+        const workers = await cluster.startWorkers();
+        timings["IPv6: master up, worker registered"] =
+          `${master.seconds.toFixed(1)} s, ${workers.seconds.toFixed(1)} s`;
+        expect(workers.status.workers.map((w) => [unbracketed(w.host), w.state])).toEqual([["::1", "ALIVE"]]);
+        for (const kind of ["startupProbe", "livenessProbe", "readinessProbe"] as const) {
+          for (const [pod, result] of Object.entries(await cluster.probeAll(kind))) {
+            expect(result.passed, `${kind} of ${pod}: ${result.detail}`).toBe(true);
+          }
+        }
+      } finally {
+        await cluster.stop();
+      }
+    }, 400_000);
+  });
+
+  describe("pods without fixed ids, as OpenShift runs them: a uid the image has no passwd entry for", () => {
+    // restricted-v2 assigns a uid from the namespace's range and gid 0.
+    const ASSIGNED = { uid: 1000680000, gid: 0 };
+    // The image has libnss-wrapper (apache/spark-docker installs it); the host stands in.
+    const nssWrapper = ["/usr/lib", ...readdirSync("/usr/lib").map((dir) => join("/usr/lib", dir))].some(
+      (dir) => existsSync(join(dir, "libnss_wrapper.so")),
+    );
+    const skipped =
+      process.getuid?.() !== 0
+        ? "skipped: running as another uid needs root"
+        : !nssWrapper
+          ? "skipped: needs the host's libnss-wrapper (apt-get install libnss-wrapper), as the image has"
+          : undefined;
+    const suffix = skipped === undefined ? "" : ` (${skipped})`;
+
+    // Executors here run JVM code only: Python on this host may sit where another uid cannot
+    // reach it (a pyenv under /root), and the apache/spark base image has no Python anyway.
+    it.skipIf(skipped !== undefined)(
+      `master, two workers and their executors run a job${suffix}`,
+      async () => {
+        const children = render({ worker: { instances: 2 }, fixedUserIds: false });
+        for (const pod of podsOf(children, "master")) {
+          expect(pod.spec?.securityContext?.runAsUser).toBeUndefined();
+        }
+        const cluster = new LocalCluster(children, {
+          repoRoot,
+          install,
+          namespace: NAMESPACE,
+          logPrefix: "openshift-",
+          runAs: ASSIGNED,
+        });
+        try {
+          await cluster.startMaster();
+          const workers = await cluster.startWorkers();
+          expect(workers.status.aliveworkers).toBe(2);
+          for (const [pod, result] of Object.entries(await cluster.probeAll("readinessProbe"))) {
+            expect(result.passed, `readinessProbe of ${pod}: ${result.detail}`).toBe(true);
+          }
+          const n = 1_000_000;
+          const job = await cluster.runRangeSum({
+            masterUrl: `spark://${CLUSTER}:${MASTER_PORT}`,
+            n,
+            partitions: 4,
+            executorMemory: "512m",
+            coresMax: 2,
+          });
+          timings["unknown uid: range sum (spark-submit to exit)"] = `${job.seconds.toFixed(1)} s`;
+          expect(job.exit, `driver log ${job.logFile}`).toEqual({ code: 0, signal: null });
+          expect(job.sum).toBe((n * (n - 1)) / 2);
+          // The JVMs knew their user by the faked entry's name, executors included.
+          expect(readFileSync(cluster.master.running!.logFile, "utf8")).toMatch(/view acls to: spark\b/);
+          for (const [pod, files] of Object.entries(cluster.executorLogs())) {
+            const stderr = files.filter((file) => file.path.endsWith("/stderr"));
+            expect(stderr.length, `executors of ${pod}`).toBeGreaterThan(0);
+            for (const file of stderr) {
+              expect(file.text).not.toMatch(/Invalid UID/);
+              expect(file.text).toMatch(/Finished task/);
+            }
+          }
+        } finally {
+          await cluster.stop();
+        }
+      },
+      600_000,
+    );
+
+    it.skipIf(skipped !== undefined)(
+      `negative control: without the passwd step the master exits${suffix}`,
+      async () => {
+        const children = render({ worker: { instances: 1 }, fixedUserIds: false });
+        const container = podsOf(children, "master")[0]!.spec!.containers[0]!;
+        expect(container.args?.slice(0, 2)).toEqual(["/bin/bash", "-c"]);
+        container.args = (container.args ?? []).slice(4);
+        const cluster = new LocalCluster(children, {
+          repoRoot,
+          install,
+          namespace: NAMESPACE,
+          logPrefix: "openshift-negative-",
+          runAs: ASSIGNED,
+        });
+        try {
+          const failure = await cluster.startMaster(90_000).then(
+            () => "started",
+            (error: unknown) => (error as Error).message,
+          );
+          expect(failure).toMatch(/exited \(code [1-9]/);
+          expect(readFileSync(cluster.master.running!.logFile, "utf8")).toMatch(
+            /Invalid UID, could not determine effective user/,
+          );
+        } finally {
+          await cluster.stop();
+        }
+      },
+      400_000,
+    );
+  });
+
   describe("negative controls: a broken pod does not run", () => {
     function withMasterArgs(edit: (args: string[]) => string[]): DesiredObject[] {
       const children = render({ worker: { instances: 2 } });
@@ -263,12 +472,17 @@ describe("SparkCluster pods run Spark (local processes)", () => {
       return children;
     }
 
-    async function masterFailure(children: DesiredObject[], prefix: string): Promise<string> {
+    async function masterFailure(
+      children: DesiredObject[],
+      prefix: string,
+      addresses?: PodAddresses,
+    ): Promise<string> {
       const cluster = new LocalCluster(children, {
         repoRoot,
         install,
         namespace: NAMESPACE,
         logPrefix: prefix,
+        ...(addresses === undefined ? {} : { addresses }),
       });
       try {
         const failure = await cluster.startMaster(90_000).then(
@@ -290,6 +504,15 @@ describe("SparkCluster pods run Spark (local processes)", () => {
       );
       const log = await masterFailure(children, "negative-class-");
       expect(log).toMatch(/ClassNotFoundException|Could not find or load main class/);
+    });
+
+    it("--host $(POD_IP) with an IPv6 pod IP, as the master was once rendered", async () => {
+      const children = withMasterArgs((args) => [...args, "--host", "$(POD_IP)"]);
+      const log = await masterFailure(children, "negative-ipv6-host-", {
+        master: "::1",
+        worker: () => "::1",
+      });
+      expect(log).toMatch(/Expected hostname or IPv6 IP enclosed in \[\]/);
     });
 
     it("a properties file that is not in the mounted ConfigMap", async () => {
