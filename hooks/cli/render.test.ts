@@ -212,15 +212,17 @@ describe("render: errors", () => {
   });
 
   it("names a document of another kind, and one without a name", () => {
-    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" } };
-    expect(errorsOf(render([pod, cluster({}, {})], { now: NOW }))).toEqual([
-      "Pod p: kind Pod: render takes SparkCluster objects only",
+    const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" } };
+    expect(errorsOf(render([deployment, cluster({}, {})], { now: NOW }))).toEqual([
+      "Deployment d: kind Deployment: render takes SparkCluster objects only",
       "SparkCluster (document 2): metadata.name: Required value",
     ]);
   });
 
   it("needs at least one SparkCluster", () => {
     expect(errorsOf(render([], { now: NOW }))).toEqual(["no SparkCluster in the input"]);
+    const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } };
+    expect(errorsOf(render([configMap], { now: NOW }))).toEqual(["no SparkCluster in the input"]);
   });
 
   it("renders nothing when one cluster of several is invalid", () => {
@@ -313,5 +315,23 @@ describe("render --observed", () => {
     expect(result.warnings).toEqual([
       "--observed Pod spark-clusters/owned-by-other: ignored: it belongs to no SparkCluster in the input",
     ]);
+  });
+});
+
+describe("render -f with other objects", () => {
+  it("takes a ConfigMap in the same file as existing, as kubectl apply -f would create it", () => {
+    const path = fileURLToPath(new URL("../../examples/sparkcluster/with-configmap.yaml", import.meta.url));
+    const { documents } = parseYaml(readFileSync(path, "utf8"), "example");
+    const result = render(documents, { now: NOW });
+    expect(result.ok ? result.warnings : result.errors).toEqual([]);
+    const workerConf = parseAllDocuments(result.ok ? result.output : "")
+      .map((doc) => doc.toJS() as Doc | null)
+      .find((doc) => doc?.kind === "ConfigMap" && doc.metadata.name.startsWith("tuned-worker-conf-"));
+    expect(workerConf?.["data"]).toMatchObject({
+      "log4j2.properties": expect.stringContaining("rootLogger"),
+    });
+    expect((workerConf?.["data"] as Record<string, string>)["spark-defaults.conf"]).toContain(
+      "spark.serializer=org.apache.spark.serializer.KryoSerializer",
+    );
   });
 });

@@ -172,10 +172,11 @@ function parseObserved(
   controllers: readonly ControllerModule[],
   errors: string[],
   warnings: string[],
+  source: string,
 ): Observed[] {
   const observed: Observed[] = [];
   documents.forEach((document, index) => {
-    const label = `--observed ${describe(document, index)}`;
+    const label = `${source} ${describe(document, index)}`;
     const parsed = KubeObject.safeParse(document);
     if (!parsed.success) {
       for (const issue of parsed.error.issues)
@@ -284,13 +285,22 @@ export function render(documents: readonly unknown[], options: RenderOptions): R
   const errors: string[] = [];
   const warnings: string[] = [];
   const parents: Parent[] = [];
+  // Objects of a child type in the same input (the ConfigMap a cluster's sparkConfigurationMap
+  // names) are taken as existing, the way `kubectl apply -f` of the same file creates them.
+  const isAlongside = (document: unknown): boolean =>
+    KubeObject.safeParse(document).success &&
+    controllers.some((controller) => isChildOf(controller, document as KubeObject));
   documents.forEach((document, index) => {
+    if (isAlongside(document)) return;
     const admitted = admit(document, index, controllers);
     errors.push(...admitted.errors);
     if (admitted.parent !== undefined) parents.push(admitted.parent);
   });
-  if (documents.length === 0) errors.push(`no ${kinds} in the input`);
-  const observed = parseObserved(options.observed ?? [], controllers, errors, warnings);
+  if (parents.length === 0 && errors.length === 0) errors.push(`no ${kinds} in the input`);
+  const observed = [
+    ...parseObserved(documents.filter(isAlongside), controllers, errors, warnings, "-f"),
+    ...parseObserved(options.observed ?? [], controllers, errors, warnings, "--observed"),
+  ];
   if (errors.length > 0) return { ok: false, errors, warnings };
 
   const blocks: string[] = [];

@@ -181,13 +181,13 @@ describe("a second registered controller", () => {
   });
 
   it("is named among the kinds render takes", () => {
-    const result = render([{ apiVersion: "v1", kind: "Pod", metadata: { name: "p" } }], {
+    const result = render([{ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" } }], {
       now: NOW,
       controllers: withWidgets,
     });
     const kinds = withWidgets.map((c) => c.kind);
     expect(result.ok ? [] : result.errors).toEqual([
-      `Pod p: kind Pod: render takes ${kinds.slice(0, -1).join(", ")} or Widget objects only`,
+      `Deployment d: kind Deployment: render takes ${kinds.slice(0, -1).join(", ")} or Widget objects only`,
     ]);
   });
 });
