@@ -55,6 +55,16 @@ describe("the real API server admits our manifests", () => {
     await expect(serverSideApply(kube(), broken, { dryRun: true })).rejects.toThrow(/Sometimes/);
   });
 
+  it("rejects a CompositeController with a field Metacontroller's schema does not know", async () => {
+    const [controller] = readManifestDir(join(repoRoot, "composite-controllers"));
+    if (controller === undefined) throw new Error("no CompositeController");
+    const misspelt = {
+      ...controller,
+      spec: { ...(controller as unknown as { spec: object }).spec, generateSelecter: true },
+    };
+    await expect(serverSideApply(kube(), misspelt, { dryRun: true })).rejects.toThrow(/generateSelecter/);
+  });
+
   it("accepts Metacontroller's StatefulSet, and its pod under Pod Security 'restricted'", async () => {
     // global-setup applied the namespace (restricted enforced), ServiceAccount and RBAC.
     const [statefulSet] = readManifests(

@@ -70,7 +70,11 @@ export async function serverSideApply(
   object: Manifest,
   options: { dryRun?: boolean } = {},
 ): Promise<Manifest> {
-  const query = `fieldManager=sparkhooks-integration&force=true${options.dryRun ? "&dryRun=All" : ""}`;
+  // Strict: a field the schema does not know (a typo, or one the API server would prune) is an
+  // error, not a warning, so a misspelt manifest fails here instead of silently losing a setting.
+  const query =
+    `fieldManager=sparkhooks-integration&force=true&fieldValidation=Strict` +
+    (options.dryRun ? "&dryRun=All" : "");
   return kube.call<Manifest>(
     "PATCH",
     `${objectPath(object)}?${query}`,
