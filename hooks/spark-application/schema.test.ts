@@ -89,7 +89,7 @@ spec:
     repositories: [https://repo1.maven.org/maven2]
   hadoopConf:
     fs.s3a.fast.upload: true
-  memoryOverheadFactor: "0.4"
+  memoryOverheadFactor: 0.4
   volumes:
     - name: scratch
       emptyDir: {}
@@ -248,6 +248,7 @@ describe("SparkApplication spec: kubeflow manifests with kubeflow's defaults", (
   it("parses a PySpark application with deps, volumes, mounts, env and scheduling, keeping the Kubernetes objects as written", () => {
     const spec = parsed(PYSPARK_WITH_DEPS);
     expect(spec.type).toBe("Python");
+    expect(spec.memoryOverheadFactor).toBe("0.4");
     expect(spec.pythonVersion).toBe("3");
     expect(spec.deps?.pyFiles).toEqual(["local:///opt/app/lib.zip"]);
     expect(spec.hadoopConf).toEqual({ "fs.s3a.fast.upload": "true" });
@@ -314,6 +315,16 @@ describe("SparkApplication spec: kubeflow manifests with kubeflow's defaults", (
     expect(result.ok && result.spec.dynamicAllocation?.shuffleTrackingEnabled).toBe(false);
   });
 
+  it("leaves the executor count to Spark when sparkConf turns dynamic allocation on", () => {
+    const spec = manifest(SCALA_PI_ON_FAILURE).spec;
+    const result = parseSparkApplicationSpec({
+      ...spec,
+      sparkConf: { "spark.dynamicAllocation.enabled": "TRUE" },
+    });
+    expect(result.ok && result.spec.executor.instances).toBeUndefined();
+    expect(result.ok && result.spec.dynamicAllocation).toBeUndefined();
+  });
+
   it("does not default a size or count that sparkConf sets, so the user's property stays in force", () => {
     const spec = manifest(SCALA_PI_ON_FAILURE).spec;
     const result = parseSparkApplicationSpec({
@@ -358,6 +369,11 @@ describe("SparkApplication spec: mistakes name the field", () => {
   it.each<[string, (spec: Record<string, unknown>) => void, string]>([
     ["an unknown type", (s) => (s["type"] = "Go"), "spec.type:"],
     ["an unknown mode", (s) => (s["mode"] = "local"), "spec.mode:"],
+    [
+      "a driver pod name that is no DNS name",
+      (s) => (s["driver"] = { podName: "Driver_1" }),
+      "spec.driver.podName:",
+    ],
     [
       "an unknown restart policy",
       (s) => (s["restartPolicy"] = { type: "Sometimes" }),

@@ -17,7 +17,7 @@ import {
   tolerationSchema,
   type FieldOwner,
 } from "../spark/schemas.js";
-import { byteStringAs } from "../spark/sizes.js";
+import { byteStringAs, parseSparkBoolean, parseSparkDouble } from "../spark/sizes.js";
 
 export const GROUP = "sparkhooks.dev";
 export const VERSION = "v1alpha1";
@@ -220,7 +220,11 @@ const Driver = z
     ...sparkPodFields("driver"),
     podName: z
       .string()
-      .min(1)
+      .max(253)
+      .regex(
+        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+        "must be a DNS subdomain: lower-case alphanumerics, '-' and '.'",
+      )
       .optional()
       .describe("Name of the driver pod (spark.kubernetes.driver.pod.name); default <app>-driver."),
     kubernetesMaster: z
@@ -438,10 +442,12 @@ const SparkApplicationSpecFields = z
       .describe("Language of the application (default Scala)."),
     sparkVersion: z
       .string()
-      .regex(/^\d+\.\d+\.\d+([-.][0-9A-Za-z.-]+)?$/, "must look like 3.5.3")
-      .describe("Spark version in the image; decides how the driver is rendered."),
+      .regex(/^\d+\.\d+(\.\d+)?([-.][0-9A-Za-z.-]+)?$/, "must look like 3.5.3 or 4.0")
+      .describe(
+        "Spark version in the image, e.g. 3.5.3; its major and minor version decide how the driver is rendered.",
+      ),
     mode: z
-      .enum(["cluster", "client", "in-cluster-client"])
+      .enum(["cluster", "client"])
       .default("cluster")
       .describe("Deploy mode (default cluster: the driver runs in its own pod)."),
     proxyUser: z.string().min(1).optional().describe("User to run as (spark-submit --proxy-user)."),
@@ -492,19 +498,17 @@ const SparkApplicationSpecFields = z
     failureRetries: count("Legacy: rerun count of a failed application; use restartPolicy.", {
       min: 0,
     }).optional(),
-    retryInterval: count("Legacy: seconds between reruns; use restartPolicy.", { min: 1 }).optional(),
+    retryInterval: count("Legacy: seconds between reruns; use restartPolicy.", { min: 0 }).optional(),
     pythonVersion: z
       .enum(["2", "3"])
       .optional()
       .describe("Major Python version of a PySpark application (spark.kubernetes.pyspark.pythonVersion)."),
-    memoryOverheadFactor: z
-      .string()
-      .regex(/^\d+(\.\d+)?$/, "must be a decimal number such as 0.1")
-      .optional()
-      .describe(
-        "Non-heap memory as a fraction of memory, where memoryOverhead is not set " +
-          "(spark.kubernetes.memoryOverheadFactor; Spark's default 0.1 for JVM and 0.4 for Python and R).",
-      ),
+    memoryOverheadFactor: stringish(
+      "Non-heap memory as a fraction of memory, where memoryOverhead is not set " +
+        "(spark.kubernetes.memoryOverheadFactor; Spark's default 0.1 for JVM and 0.4 for Python and R).",
+    )
+      .refine((text) => (parseSparkDouble(text) ?? 0) > 0, "must be a positive decimal number such as 0.1")
+      .optional(),
     monitoring: Monitoring.optional(),
     batchScheduler: z
       .string()
@@ -542,12 +546,14 @@ type SpecFields = z.output<typeof SparkApplicationSpecFields>;
  * and memory only when sparkConf does not size it, executor instances only when neither
  * sparkConf nor dynamic allocation decides the count, retry intervals only for a policy that
  * retries, shuffle tracking only with dynamic allocation on. A plain field default would
- * override a sparkConf value the user meant.
+ * override a sparkConf value the user meant. kubeflow looks dynamic allocation up in sparkConf
+ * as "spark.dynamicallocation.enabled", a spelling Spark never reads; this reads Spark's own key.
  */
 function withKubeflowDefaults(spec: SpecFields): SpecFields {
   const conf = spec.sparkConf ?? {};
   const unlessConf = <T>(key: string, value: T): T | undefined => (key in conf ? undefined : value);
-  const allocationEnabled = spec.dynamicAllocation?.enabled === true;
+  const allocationField = spec.dynamicAllocation?.enabled === true;
+  const allocationConf = parseSparkBoolean(conf["spark.dynamicAllocation.enabled"] ?? "") === true;
   const retries = spec.restartPolicy.type !== "Never";
   return {
     ...spec,
@@ -568,7 +574,7 @@ function withKubeflowDefaults(spec: SpecFields): SpecFields {
       ...(spec.executor.memory === undefined
         ? dropUndefined({ memory: unlessConf("spark.executor.memory", DEFAULT_MEMORY) })
         : {}),
-      ...(spec.executor.instances === undefined && !allocationEnabled
+      ...(spec.executor.instances === undefined && !allocationField && !allocationConf
         ? dropUndefined({ instances: unlessConf("spark.executor.instances", DEFAULT_EXECUTOR_INSTANCES) })
         : {}),
     },
@@ -579,7 +585,7 @@ function withKubeflowDefaults(spec: SpecFields): SpecFields {
           ...spec.restartPolicy,
         }
       : spec.restartPolicy,
-    ...(spec.dynamicAllocation !== undefined && allocationEnabled
+    ...(spec.dynamicAllocation !== undefined && allocationField
       ? { dynamicAllocation: { shuffleTrackingEnabled: true, ...spec.dynamicAllocation } }
       : {}),
   };
