@@ -58,8 +58,16 @@ spec:
       version: 3.5.3
     annotations:
       cluster-autoscaler.kubernetes.io/safe-to-evict: "false"
+    podSecurityContext:
+      fsGroup: 185
+      sysctls:
+        - name: net.ipv4.tcp_keepalive_time
+          value: "600"
+      appArmorProfile:
+        type: RuntimeDefault
     securityContext:
       runAsUser: 185
+      procMount: Default
       allowPrivilegeEscalation: false
       capabilities:
         drop: ["ALL"]
@@ -110,6 +118,9 @@ spec:
       - name: DB_PASSWORD
         valueFrom:
           secretKeyRef: { name: db, key: password }
+      - name: HEAP_LIMIT
+        valueFrom:
+          resourceFieldRef: { resource: limits.memory, divisor: 1Mi }
     envFrom:
       - configMapRef: { name: etl-settings }
     secrets:
@@ -237,6 +248,13 @@ describe("SparkApplication spec: kubeflow manifests with kubeflow's defaults", (
     });
     expect(spec.driver.coreRequest?.text).toBe("500m");
     expect(spec.driver.securityContext?.capabilities?.drop).toEqual(["ALL"]);
+    // Whole core/v1 security contexts: nothing the user wrote is pruned.
+    expect(spec.driver.securityContext?.procMount).toBe("Default");
+    expect(spec.driver.podSecurityContext).toEqual({
+      fsGroup: 185,
+      sysctls: [{ name: "net.ipv4.tcp_keepalive_time", value: "600" }],
+      appArmorProfile: { type: "RuntimeDefault" },
+    });
     expect(spec.timeToLiveSeconds).toBe(86400);
     expect(spec.sparkUIOptions).toEqual({
       servicePort: 4040,
@@ -258,6 +276,10 @@ describe("SparkApplication spec: kubeflow manifests with kubeflow's defaults", (
     ]);
     expect(spec.driver.volumeMounts).toEqual([{ name: "scratch", mountPath: "/scratch" }]);
     expect(spec.driver.env?.[1]?.valueFrom?.secretKeyRef).toEqual({ name: "db", key: "password" });
+    expect(spec.driver.env?.[2]?.valueFrom?.resourceFieldRef).toMatchObject({
+      resource: "limits.memory",
+      divisor: { text: "1Mi" },
+    });
     expect(spec.driver.initContainers?.[0]).toMatchObject({
       name: "fetch",
       command: ["sh", "-c", "echo ready"],

@@ -11,9 +11,9 @@ import { z } from "zod";
 import { count, labelMap, preservedObject, quantity, stringish } from "../crd/fields.js";
 import { defined, type Defined } from "../kube/defined.js";
 import {
-  envVarSchema,
-  PodSecurityContext,
-  SecurityContext,
+  kubernetesEnvVarSchema,
+  KubernetesPodSecurityContext,
+  KubernetesSecurityContext,
   tolerationSchema,
   type FieldOwner,
 } from "../spark/schemas.js";
@@ -143,7 +143,10 @@ function sparkPodFields(role: Role) {
     image: z.string().min(1).optional().describe(`Container image of the ${role}; overrides spec.image.`),
     configMaps: z.array(NamePath).optional().describe(`ConfigMaps mounted into the ${role} pod.`),
     secrets: z.array(SecretMount).optional().describe(`Secrets mounted into the ${role} pod.`),
-    env: z.array(envVarSchema(pods)).optional().describe(`Environment variables of the ${role} container.`),
+    env: z
+      .array(kubernetesEnvVarSchema(pods))
+      .optional()
+      .describe(`Environment variables of the ${role} container.`),
     envVars: stringMap(
       `Deprecated (use env): plain environment variables of the ${role} container, name to value.`,
     ).optional(),
@@ -165,12 +168,12 @@ function sparkPodFields(role: Role) {
       .describe(`Mounts of spec.volumes in the ${role} container.`),
     affinity: preservedObject(`Kubernetes Affinity (core/v1) of the ${role} pod.`).optional(),
     tolerations: z.array(tolerationSchema(pods)).optional().describe(`Tolerations of the ${role} pod.`),
-    podSecurityContext: PodSecurityContext.describe(
+    podSecurityContext: KubernetesPodSecurityContext.describe(
       `Pod security context of the ${role}, merged field by field over defaults that meet Pod ` +
         "Security Standards 'restricted' (uid/gid 185, the apache/spark image's spark user; " +
         "runAsNonRoot; seccomp RuntimeDefault).",
     ).optional(),
-    securityContext: SecurityContext.describe(
+    securityContext: KubernetesSecurityContext.describe(
       `Security context of the ${role} container, merged field by field over the restricted ` +
         "defaults (no privilege escalation, drop ALL capabilities).",
     ).optional(),

@@ -8,7 +8,7 @@
  * function of those words, so `kubectl explain` stays precise for every resource.
  */
 import { z } from "zod";
-import { quantity, stringish } from "../crd/fields.js";
+import { preservedObject, quantity, stringish } from "../crd/fields.js";
 import type { Defined } from "../kube/defined.js";
 
 /** Whose pods a field applies to, as the descriptions name them. */
@@ -55,6 +55,50 @@ export function envVarSchema(owner: FieldOwner) {
     .describe(`An environment variable for the ${owner.pods} containers.`);
 }
 export type EnvVarSpec = Defined<z.output<ReturnType<typeof envVarSchema>>>;
+
+/**
+ * The whole core/v1 EnvVar, for resources whose users bring Kubernetes env lists as they are
+ * (kubeflow's SparkApplication): envVarSchema plus the container-resource reference and the
+ * field reference's apiVersion, which the API server would otherwise prune without a word.
+ */
+export function kubernetesEnvVarSchema(owner: FieldOwner) {
+  return z
+    .object({
+      name: envVarName.describe("Environment variable name."),
+      value: stringish("Literal value; numbers are accepted and passed as strings.").optional(),
+      valueFrom: z
+        .object({
+          secretKeyRef: keyRef("Secret", owner).optional(),
+          configMapKeyRef: keyRef("ConfigMap", owner).optional(),
+          fieldRef: z
+            .object({
+              apiVersion: z.string().optional().describe("API version of fieldPath (default v1)."),
+              fieldPath: z.string().min(1).describe("Pod field, e.g. metadata.name or status.podIP."),
+            })
+            .optional()
+            .describe("A field of the pod (downward API)."),
+          resourceFieldRef: z
+            .object({
+              containerName: z
+                .string()
+                .optional()
+                .describe("Container whose resources are read (default this one)."),
+              resource: z
+                .string()
+                .min(1)
+                .describe("limits.cpu, limits.memory, requests.cpu, requests.memory…"),
+              divisor: quantity("Unit the value is expressed in (default 1).").optional(),
+            })
+            .optional()
+            .describe("A request or limit of a container (downward API)."),
+        })
+        .optional()
+        .describe(
+          "Take the value from a Secret, a ConfigMap, a pod field or a container resource instead of `value`.",
+        ),
+    })
+    .describe(`An environment variable for the ${owner.pods} containers.`);
+}
 
 export const SparkSetting = z
   .object({
@@ -132,6 +176,44 @@ export const PodSecurityContext = z
   );
 export type PodSecurityContextSpec = Defined<z.output<typeof PodSecurityContext>>;
 
+const AppArmorProfile = z
+  .object({
+    type: z.enum(["RuntimeDefault", "Localhost", "Unconfined"]).describe("AppArmor profile kind."),
+    localhostProfile: z.string().optional().describe("Profile name loaded on the node, for Localhost."),
+  })
+  .describe("AppArmor profile.");
+
+const WindowsOptions = preservedObject("Windows-specific settings (core/v1 WindowsSecurityContextOptions).");
+
+/**
+ * The whole core/v1 PodSecurityContext, merged over the same restricted defaults: for
+ * resources whose users bring complete Kubernetes security contexts (kubeflow's
+ * SparkApplication), where a field missing here would be pruned by the API server unseen.
+ */
+export const KubernetesPodSecurityContext = PodSecurityContext.extend({
+  sysctls: z
+    .array(
+      z
+        .object({
+          name: z.string().min(1).describe("Sysctl name."),
+          value: z.string().describe("Sysctl value."),
+        })
+        .describe("A namespaced sysctl."),
+    )
+    .optional()
+    .describe("Namespaced sysctls set for the pod."),
+  supplementalGroupsPolicy: z
+    .enum(["Merge", "Strict"])
+    .optional()
+    .describe("Whether the image's /etc/group memberships are added to supplementalGroups (Merge)."),
+  seLinuxChangePolicy: z
+    .enum(["MountOption", "Recursive"])
+    .optional()
+    .describe("How the SELinux label is applied to volumes."),
+  appArmorProfile: AppArmorProfile.optional(),
+  windowsOptions: WindowsOptions.optional(),
+}).describe(PodSecurityContext.description ?? "");
+
 /** `fixedUserIds`: whether the pods name the image's uid/gid or leave them to the platform. */
 export function fixedUserIdsSchema(owner: FieldOwner) {
   return z
@@ -178,6 +260,13 @@ export const SecurityContext = z
       "(no privilege escalation, drop ALL capabilities, read-only root filesystem).",
   );
 export type SecurityContextSpec = Defined<z.output<typeof SecurityContext>>;
+
+/** The whole core/v1 SecurityContext (see KubernetesPodSecurityContext). */
+export const KubernetesSecurityContext = SecurityContext.extend({
+  procMount: z.enum(["Default", "Unmasked"]).optional().describe("Proc mount type (default Default)."),
+  appArmorProfile: AppArmorProfile.optional(),
+  windowsOptions: WindowsOptions.optional(),
+}).describe(SecurityContext.description ?? "");
 
 /** A container's built-in size, named in the descriptions. */
 export interface ResourceDefaults {
