@@ -25,7 +25,7 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 export const KIND = "SparkApplication";
 export const PLURAL = "sparkapplications";
 
-/** kubeflow's defaults (§A.4): what a role gets when neither the spec nor sparkConf sizes it. */
+/** kubeflow's defaults (api/v1beta2/defaults.go): what a role gets when neither the spec nor sparkConf sizes it. */
 export const DEFAULT_CORES = 1;
 export const DEFAULT_MEMORY = "1g";
 export const DEFAULT_EXECUTOR_INSTANCES = 1;
