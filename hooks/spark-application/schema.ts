@@ -8,8 +8,9 @@
  * pod templates…) are preserved objects: the API server and the Pod they end up in validate them.
  */
 import { z } from "zod";
+import { parseSpecWith, type SpecParse } from "../crd/parse-spec.js";
 import { count, labelMap, preservedObject, quantity, stringish } from "../crd/fields.js";
-import { defined, type Defined } from "../kube/defined.js";
+import type { Defined } from "../kube/defined.js";
 import {
   kubernetesEnvVarSchema,
   KubernetesPodSecurityContext,
@@ -604,25 +605,6 @@ export const SparkApplicationSpec = SparkApplicationSpecFields.transform(withKub
 export type SparkApplicationSpecInput = z.input<typeof SparkApplicationSpec>;
 export type SparkApplicationSpec = Defined<z.output<typeof SparkApplicationSpec>>;
 
-export interface ParsedSpec {
-  readonly ok: true;
-  readonly spec: SparkApplicationSpec;
-}
-export interface RejectedSpec {
-  readonly ok: false;
-  /** One message per problem, each starting with the field path (`spec.executor.instances: …`). */
-  readonly errors: readonly string[];
-}
-
-export function parseSparkApplicationSpec(raw: unknown): ParsedSpec | RejectedSpec {
-  const result = SparkApplicationSpec.safeParse(raw ?? {});
-  if (result.success) return { ok: true, spec: defined(result.data) };
-  const errors = result.error.issues.map((issue) => {
-    const path = issue.path.reduce<string>(
-      (text, key) => (typeof key === "number" ? `${text}[${key}]` : `${text}.${String(key)}`),
-      "spec",
-    );
-    return `${path}: ${issue.message}`;
-  });
-  return { ok: false, errors };
+export function parseSparkApplicationSpec(raw: unknown): SpecParse<SparkApplicationSpec> {
+  return parseSpecWith(SparkApplicationSpec, raw);
 }

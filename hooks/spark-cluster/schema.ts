@@ -8,8 +8,9 @@
  * overrides, Spark version) are additions.
  */
 import { z } from "zod";
+import { parseSpecWith, type SpecParse } from "../crd/parse-spec.js";
 import { count, labelMap, preservedObject } from "../crd/fields.js";
-import { defined, type Defined } from "../kube/defined.js";
+import type { Defined } from "../kube/defined.js";
 import { DEFAULT_SPARK_VERSION } from "../spark/image.js";
 import {
   containerResourceFields,
@@ -271,25 +272,6 @@ export const SparkClusterStatus = z
 
 export type SparkClusterStatus = z.infer<typeof SparkClusterStatus>;
 
-export interface ParsedSpec {
-  readonly ok: true;
-  readonly spec: SparkClusterSpec;
-}
-export interface RejectedSpec {
-  readonly ok: false;
-  /** One message per problem, each starting with the field path (`spec.worker.instances: …`). */
-  readonly errors: readonly string[];
-}
-
-export function parseSpec(raw: unknown): ParsedSpec | RejectedSpec {
-  const result = SparkClusterSpec.safeParse(raw ?? {});
-  if (result.success) return { ok: true, spec: defined(result.data) };
-  const errors = result.error.issues.map((issue) => {
-    const path = issue.path.reduce<string>(
-      (text, key) => (typeof key === "number" ? `${text}[${key}]` : `${text}.${String(key)}`),
-      "spec",
-    );
-    return `${path}: ${issue.message}`;
-  });
-  return { ok: false, errors };
+export function parseSpec(raw: unknown): SpecParse<SparkClusterSpec> {
+  return parseSpecWith(SparkClusterSpec, raw);
 }
