@@ -26,23 +26,32 @@ export function sparkAppId(run: ApplicationRun): string {
 }
 
 /**
+ * The application's name as the first part of a child's name. A custom resource's name may
+ * hold dots (a DNS subdomain), a pod's hostname and a Service's name may not: dots become '-'
+ * and a hash of the real name keeps `a.b` and `a-b` apart.
+ */
+function nameBase(run: ApplicationRun): string {
+  return run.name.includes(".") ? `${run.name.replace(/\./g, "-")}-${shortHash(run.name, 5)}` : run.name;
+}
+
+/**
  * `driver.podName` when set (kubeflow's spark.kubernetes.driver.pod.name), else
  * `<app>-driver` for the first attempt and `<app>-driver-<n>` after it, so a finished driver
  * can stay for its logs while the next attempt runs.
  */
 export function driverPodName(run: ApplicationRun, spec: SparkApplicationSpec): string {
   if (spec.driver.podName !== undefined) return spec.driver.podName;
-  return childName(run.name, run.attempt === 1 ? "driver" : `driver-${run.attempt}`);
+  return childName(nameBase(run), run.attempt === 1 ? "driver" : `driver-${run.attempt}`);
 }
 
 /** The headless Service executors reach a Spark 3.5/4.0 driver through (Spark's `<prefix>-driver-svc`). */
 export function driverServiceName(run: ApplicationRun): string {
-  return childName(run.name, "driver-svc");
+  return childName(nameBase(run), "driver-svc");
 }
 
 /** The ConfigMap with spark.properties and the executor pod template, one per attempt. */
 export function driverConfigMapName(run: ApplicationRun): string {
-  return childName(run.name, `conf-${run.attempt}`);
+  return childName(nameBase(run), `conf-${run.attempt}`);
 }
 
 /**
