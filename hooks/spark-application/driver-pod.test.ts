@@ -4,42 +4,17 @@
  * sync.
  */
 import fc from "fast-check";
-import { Pod } from "kubernetes-models/v1";
+import { Pod, type IPodSpec } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { restrictedViolations } from "../../test/support/pod-security.js";
 import { isDns1123Label, isLabelValue, MAX_DNS_LABEL } from "../kube/names.js";
 import { driverPod, type DriverPod } from "./driver-pod.js";
 import { driverSize } from "./driver-size.js";
 import { executorPodNamePrefix, MAX_EXECUTOR_PREFIX, sparkAppId, type ApplicationRun } from "./names.js";
-import { parseSparkApplicationSpec, type SparkApplicationSpec } from "./schema.js";
+import type { SparkApplicationSpec } from "./schema.js";
+import { PYSPARK_PI, SCALA_PI, sparkApplicationSpec } from "../../test/support/spark-applications.js";
 
 const RUN: ApplicationRun = { name: "spark-pi", namespace: "spark-jobs", uid: "0a1b2c3d", attempt: 1 };
-
-function specOf(raw: unknown): SparkApplicationSpec {
-  const parsed = parseSparkApplicationSpec(raw);
-  if (!parsed.ok) throw new Error(parsed.errors.join("; "));
-  return parsed.spec;
-}
-
-export const SCALA_PI = specOf({
-  type: "Scala",
-  sparkVersion: "3.5.3",
-  image: "apache/spark:3.5.3",
-  mainClass: "org.apache.spark.examples.SparkPi",
-  mainApplicationFile: "local:///opt/spark/examples/jars/spark-examples.jar",
-  arguments: ["1000"],
-  driver: { cores: 1, coreLimit: "1200m", memory: "512m", serviceAccount: "spark-driver" },
-  executor: { cores: 1, instances: 2, memory: "512m" },
-});
-
-export const PYSPARK_PI = specOf({
-  type: "Python",
-  sparkVersion: "4.1.2",
-  mainApplicationFile: "local:///opt/spark/examples/src/main/python/pi.py",
-  arguments: ["10"],
-  driver: { memory: "2g" },
-  executor: {},
-});
 
 function render(run: ApplicationRun, spec: SparkApplicationSpec): DriverPod {
   const size = driverSize(spec);
@@ -191,7 +166,7 @@ describe("the driver pod of a PySpark pi.py", () => {
 });
 
 describe("the spec's driver fields", () => {
-  const spec = specOf({
+  const spec = sparkApplicationSpec({
     sparkVersion: "4.0.1",
     mainClass: "com.example.Main",
     mainApplicationFile: "local:///opt/app/app.jar",
@@ -287,7 +262,7 @@ describe("the spec's driver fields", () => {
     );
   });
 
-  it.each([
+  it.each<[keyof IPodSpec, unknown]>([
     ["nodeSelector", { pool: "spark", zone: "b" }],
     ["tolerations", [{ key: "spark", operator: "Exists", effect: "NoSchedule" }]],
     ["affinity", { nodeAffinity: {} }],
@@ -298,7 +273,7 @@ describe("the spec's driver fields", () => {
     ["terminationGracePeriodSeconds", 60],
     ["imagePullSecrets", [{ name: "registry" }]],
   ])("sets the pod's %s", (field, value) => {
-    expect((podSpec as Record<string, unknown>)[field]).toEqual(value);
+    expect(podSpec[field]).toEqual(value);
   });
 
   it("runs sidecars beside Spark and init containers before it", () => {
