@@ -243,7 +243,7 @@ describe("the spec's driver fields", () => {
       LIMIT: { resourceFieldRef: { resource: "limits.memory", divisor: "1Mi" } },
       HADOOP_CONF_DIR: "/etc/hadoop/conf",
       GOOGLE_APPLICATION_CREDENTIALS: "/etc/gcp/key.json",
-      SPARK_USER: "alice",
+      SPARK_USER: "spark",
     });
     expect(container.envFrom).toEqual([{ configMapRef: { name: "app-env" } }]);
   });

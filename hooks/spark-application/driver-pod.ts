@@ -85,7 +85,8 @@ function sparkEnv(run: ApplicationRun, spec: SparkApplicationSpec): IEnvVar[] {
   });
   return [
     // Spark's client sets the submitting user's name; a hook has none, so the image's user.
-    { name: "SPARK_USER", value: spec.proxyUser ?? "spark" },
+    // A proxyUser is impersonated by that user (--proxy-user), not put here.
+    { name: "SPARK_USER", value: "spark" },
     { name: "SPARK_APPLICATION_ID", value: sparkAppId(run) },
     // Mandatory: the entrypoint passes it as spark.driver.bindAddress; empty, the driver would
     // listen on the loopback address only and no executor could connect.

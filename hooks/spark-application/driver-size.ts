@@ -17,7 +17,7 @@ export function resourceType(spec: SparkApplicationSpec): ResourceType {
   return "java";
 }
 
-/** Spark's floor for the overhead (MEMORY_OVERHEAD_MIN_MIB). */
+/** Spark's floor for the overhead (MEMORY_OVERHEAD_MIN_MIB; from 4.0 spark.driver.minMemoryOverhead). */
 export const MIN_OVERHEAD_MIB = 384;
 /** Spark's default overhead factors: a Python or R process needs far more beside the heap. */
 export const JVM_OVERHEAD_FACTOR = 0.1;
@@ -42,7 +42,8 @@ export type DriverSizeResult =
   | { readonly ok: false; readonly errors: readonly string[] };
 
 /**
- * The typed fields win over sparkConf, which wins over Spark's defaults. The overhead factor
+ * The typed fields win over sparkConf, which wins over Spark's defaults. Without an explicit
+ * overhead it is factor × heap, at least spark.driver.minMemoryOverhead (384m). The factor
  * follows Spark's order: spark.driver.memoryOverheadFactor, then the Kubernetes-wide factor
  * (`memoryOverheadFactor` or spark.kubernetes.memoryOverheadFactor), then 0.1 for JVM and 0.4
  * for Python and R applications.
@@ -63,10 +64,15 @@ export function driverSize(spec: SparkApplicationSpec): DriverSizeResult {
       `spec.sparkConf: memory overhead factor ${JSON.stringify(factorText)} is not a positive number`,
     );
   }
+  const minText = conf["spark.driver.minMemoryOverhead"];
+  const minOverheadMiB =
+    minText === undefined
+      ? MIN_OVERHEAD_MIB
+      : mebibytes(minText, "spec.sparkConf spark.driver.minMemoryOverhead", errors);
   const overheadText = spec.driver.memoryOverhead ?? conf["spark.driver.memoryOverhead"];
   const overheadMiB =
     overheadText === undefined
-      ? Math.max(Math.floor((overheadFactor ?? defaultFactor) * heapMiB), MIN_OVERHEAD_MIB)
+      ? Math.max(Math.floor((overheadFactor ?? defaultFactor) * heapMiB), minOverheadMiB)
       : mebibytes(
           overheadText,
           "spec.driver.memoryOverhead (or sparkConf spark.driver.memoryOverhead)",

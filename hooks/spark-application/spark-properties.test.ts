@@ -151,6 +151,7 @@ describe("the driver's size", () => {
     ["4g heap: 10%", { driver: { memory: "4g" } }, 4096, 409],
     ["explicit overhead", { driver: { memory: "1g", memoryOverhead: "1g" } }, 1024, 1024],
     ["sparkConf heap", { sparkConf: { "spark.driver.memory": "3g" } }, 3072, 384],
+    ["Spark 4 minimum overhead", { sparkConf: { "spark.driver.minMemoryOverhead": "512m" } }, 1024, 512],
     ["spec factor", { memoryOverheadFactor: "0.5", driver: { memory: "2g" } }, 2048, 1024],
     [
       "driver factor over the Kubernetes factor",
