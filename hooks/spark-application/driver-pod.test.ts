@@ -10,6 +10,9 @@ import { restrictedViolations } from "../../test/support/pod-security.js";
 import { isDns1123Label, isLabelValue, MAX_DNS_LABEL } from "../kube/names.js";
 import { driverPod, type DriverPod } from "./driver-pod.js";
 import { driverSize } from "./driver-size.js";
+import { driverSparkConf, sparkPropertiesFile } from "./spark-properties.js";
+import { parseProperties } from "../spark/properties.js";
+import { byteStringAs } from "../spark/sizes.js";
 import { executorPodNamePrefix, MAX_EXECUTOR_PREFIX, sparkAppId, type ApplicationRun } from "./names.js";
 import type { SparkApplicationSpec } from "./schema.js";
 import { PYSPARK_PI, SCALA_PI, sparkApplicationSpec } from "../../test/support/spark-applications.js";
@@ -321,6 +324,29 @@ describe("every run", () => {
         for (const value of Object.values(pod.metadata.labels)) expect(isLabelValue(value)).toBe(true);
         const prefix = executorPodNamePrefix(run);
         expect(isDns1123Label(prefix) && prefix.length <= MAX_EXECUTOR_PREFIX).toBe(true);
+      }),
+    );
+  });
+
+  it("agrees with its spark.properties on the pod name, app id, namespace and memory", () => {
+    fc.assert(
+      fc.property(runs, specs, (run, spec) => {
+        const size = driverSize(spec);
+        if (!size.ok) throw new Error(size.errors.join("; "));
+        const file = sparkPropertiesFile(driverSparkConf(run, spec, size.size));
+        expect(sparkPropertiesFile(driverSparkConf(run, spec, size.size))).toBe(file);
+        const conf = Object.fromEntries(parseProperties(file).entries.map((e) => [e.name, e.value]));
+        const pod = driverPod(run, spec, size.size);
+        expect(conf["spark.kubernetes.driver.pod.name"]).toBe(pod.metadata.name);
+        expect(conf["spark.app.id"]).toBe(pod.metadata.labels["spark-app-selector"]);
+        expect(conf["spark.kubernetes.namespace"]).toBe(run.namespace);
+        // What the JVM is told (heap + overhead, in MiB) is what the kubelet enforces.
+        const mib = (key: string) => {
+          const parsed = byteStringAs(conf[key] ?? "", "m");
+          return parsed.ok ? Number(parsed.value) : NaN;
+        };
+        const total = mib("spark.driver.memory") + mib("spark.driver.memoryOverhead");
+        expect(sparkContainer(pod).resources?.requests?.["memory"]).toBe(`${total}Mi`);
       }),
     );
   });
