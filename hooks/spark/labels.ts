@@ -34,3 +34,13 @@ export function selectorString(labels: Readonly<Record<string, string>>): string
     .map(([key, value]) => `${key}=${value}`)
     .join(",");
 }
+
+/**
+ * Labels Spark itself puts on the pods of a Kubernetes application (Constants.scala). The
+ * driver's executor watch and Spark's Services select on the first two, so they must be on the
+ * driver pod exactly as Spark would set them.
+ */
+export const SPARK_APP_SELECTOR = "spark-app-selector";
+export const SPARK_ROLE = "spark-role";
+export const SPARK_APP_NAME = "spark-app-name";
+export const SPARK_VERSION_LABEL = "spark-version";
