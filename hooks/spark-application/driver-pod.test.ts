@@ -180,7 +180,7 @@ describe("the spec's driver fields", () => {
     volumes: [
       { name: "data", persistentVolumeClaim: { claimName: "data" } },
       { name: "executor-only", emptyDir: {} },
-      { name: "shared", emptyDir: {} },
+      { name: "scratch", emptyDir: {} },
     ],
     batchScheduler: "volcano",
     driver: {
@@ -210,7 +210,7 @@ describe("the spec's driver fields", () => {
         {
           name: "logs",
           image: "busybox",
-          volumeMounts: [{ name: "shared", mountPath: "/shared" }],
+          volumeMounts: [{ name: "scratch", mountPath: "/scratch" }],
           securityContext: {
             allowPrivilegeEscalation: false,
             capabilities: { drop: ["ALL"] },
@@ -253,7 +253,7 @@ describe("the spec's driver fields", () => {
 
   it("mounts only the volumes the driver's containers use, plus ConfigMaps, Secrets and Hadoop conf", () => {
     const names = (podSpec.volumes ?? []).map((volume) => volume.name);
-    expect(names).toEqual(expect.arrayContaining(["data", "shared", "extra-vol", "gcp-vol", "hadoop-conf"]));
+    expect(names).toEqual(expect.arrayContaining(["data", "scratch", "extra-vol", "gcp-vol", "hadoop-conf"]));
     expect(names).not.toContain("executor-only");
     expect(container.volumeMounts).toEqual(
       expect.arrayContaining([
