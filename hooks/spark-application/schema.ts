@@ -20,9 +20,7 @@ import {
 } from "../spark/schemas.js";
 import { byteStringAs, parseSparkBoolean, parseSparkDouble } from "../spark/sizes.js";
 
-export const GROUP = "sparkhooks.dev";
-export const VERSION = "v1alpha1";
-export const API_VERSION = `${GROUP}/${VERSION}`;
+export { API_VERSION, GROUP, VERSION } from "../spark/api.js";
 export const KIND = "SparkApplication";
 export const PLURAL = "sparkapplications";
 

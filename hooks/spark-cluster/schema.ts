@@ -23,9 +23,7 @@ import {
   type FieldOwner,
 } from "../spark/schemas.js";
 
-export const GROUP = "sparkhooks.dev";
-export const VERSION = "v1alpha1";
-export const API_VERSION = `${GROUP}/${VERSION}`;
+export { API_VERSION, GROUP, VERSION } from "../spark/api.js";
 export const KIND = "SparkCluster";
 export const PLURAL = "sparkclusters";
 
