@@ -7,7 +7,7 @@
 import type { IConfigMap } from "kubernetes-models/v1";
 import { SPARK_APP_SELECTOR, selectorLabels } from "../spark/labels.js";
 import { driverConfigMapName, sparkAppId, type ApplicationRun } from "./names.js";
-import { EXECUTOR_TEMPLATE_FILE, SPARK_PROPERTIES_FILE } from "./spark-properties.js";
+import type { EXECUTOR_TEMPLATE_FILE, SPARK_PROPERTIES_FILE } from "./spark-properties.js";
 
 export type ApplicationConfigMap = IConfigMap & {
   metadata: { name: string; labels: Record<string, string> };
