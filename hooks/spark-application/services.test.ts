@@ -193,6 +193,16 @@ describe("Service names", () => {
     expect(uiServiceName(run)).toMatch(ui);
   });
 
+  it.each([
+    ["a 253-character name", `${"a".repeat(120)}.${"b".repeat(132)}`],
+    ["a long name starting with a digit", `9${"x".repeat(100)}`],
+    ["a name of dots and digits", "1.2.3"],
+  ])("are DNS-1035 labels for %s", (_case, name) => {
+    for (const service of [driverServiceName({ ...RUN, name }), uiServiceName({ ...RUN, name })]) {
+      expect(isDns1035Label(service)).toBe(true);
+    }
+  });
+
   it("keep apart an app starting with a digit and one named like its Service prefix", () => {
     const digit = uiServiceName({ ...RUN, name: "1x" });
     expect(digit).not.toBe(uiServiceName({ ...RUN, name: "spark-1x" }));
@@ -200,15 +210,18 @@ describe("Service names", () => {
 });
 
 /** Any name Kubernetes accepts for a custom resource: a DNS subdomain of up to 253 characters. */
-const resourceName = fc
-  .array(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/), { minLength: 1, maxLength: 4 })
-  .map((parts) =>
-    parts
-      .join(".")
-      .slice(0, 253)
-      .replace(/[-.]+$/, ""),
-  )
-  .filter((name) => name.length > 0);
+const resourceName = fc.oneof(
+  fc
+    .array(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/), { minLength: 1, maxLength: 4 })
+    .map((parts) =>
+      parts
+        .join(".")
+        .slice(0, 253)
+        .replace(/[-.]+$/, ""),
+    )
+    .filter((name) => name.length > 0),
+  fc.stringMatching(/^[a-z0-9][-a-z0-9]{60,250}[a-z0-9]$/),
+);
 
 describe("for every application name", () => {
   const runs = fc.record({
