@@ -180,6 +180,18 @@ describe("the UI Service", () => {
     const problems = serviceProblems(withSpec({ sparkUIOptions: { servicePortName } }));
     expect(problems.map((problem) => problem.split(":")[0])).toEqual(fields);
   });
+
+  it.each<[Partial<SparkApplicationSpecInput>, string[]]>([
+    [{ sparkUIOptions: { serviceAnnotations: { "example.com/team": "data", owner: "x" } } }, []],
+    [
+      { sparkUIOptions: { serviceAnnotations: { "not a key": "x" } } },
+      ["spec.sparkUIOptions.serviceAnnotations"],
+    ],
+    [{ driver: { serviceAnnotations: { "-x": "y" } } }, ["spec.driver.serviceAnnotations"]],
+  ])("annotations %j → problems %j", (changes, fields) => {
+    const problems = serviceProblems(withSpec(changes));
+    expect(problems.map((problem) => problem.split(":")[0])).toEqual(fields);
+  });
 });
 
 describe("Service names", () => {

@@ -11,7 +11,7 @@
  * Their content depends on the spec and the attempt only, never on pod state, so they never flap.
  */
 import type { IService, IServicePort } from "kubernetes-models/v1";
-import { isDns1123Label } from "../kube/names.js";
+import { isDns1123Label, isQualifiedName } from "../kube/names.js";
 import { SPARK_APP_SELECTOR, SPARK_ROLE, selectorLabels } from "../spark/labels.js";
 import { driverServiceName, sparkAppId, uiServiceName, type ApplicationRun } from "./names.js";
 import type { SparkApplicationSpec } from "./schema.js";
@@ -129,16 +129,33 @@ export function uiService(run: ApplicationRun, spec: SparkApplicationSpec): Name
   };
 }
 
+function annotationProblems(
+  field: string,
+  annotations: Readonly<Record<string, string>> | undefined,
+): string[] {
+  return Object.keys(annotations ?? {})
+    .filter((key) => !isQualifiedName(key))
+    .map((key) => `${field}: ${JSON.stringify(key)} is not a valid annotation key`);
+}
+
 /**
- * What in the spec would make the API server refuse a Service: a port name must be a DNS-1123
- * label (lower case, digits, '-', at most 63), a rule the v1beta2 schema does not state.
+ * What in the spec would make the API server refuse a Service, by rules the v1beta2 schema does
+ * not state: a port name is a DNS-1123 label (lower case, digits, '-', at most 63), an annotation
+ * key a qualified name such as example.com/key. Refused, the Service would fail every sync.
  */
 export function serviceProblems(spec: SparkApplicationSpec): string[] {
   const portName = spec.sparkUIOptions?.servicePortName;
-  if (portName === undefined || isDns1123Label(portName)) return [];
   return [
-    `spec.sparkUIOptions.servicePortName: ${JSON.stringify(portName)} is not a valid port name ` +
-      "(lower-case letters, digits and '-', at most 63 characters)",
+    ...(portName === undefined || isDns1123Label(portName)
+      ? []
+      : [
+          `spec.sparkUIOptions.servicePortName: ${JSON.stringify(portName)} is not a valid port name ` +
+            "(lower-case letters, digits and '-', at most 63 characters)",
+        ]),
+    ...(hasDriverService(spec)
+      ? annotationProblems("spec.driver.serviceAnnotations", spec.driver.serviceAnnotations)
+      : []),
+    ...annotationProblems("spec.sparkUIOptions.serviceAnnotations", spec.sparkUIOptions?.serviceAnnotations),
   ];
 }
 
