@@ -208,10 +208,16 @@ function specVolumes(spec: SparkApplicationSpec): Mounted {
 
 /**
  * The driver pod of one run. `size` comes from `driverSize` and is the same the spark.properties
- * was rendered with; the ConfigMap `driverConfigMapName(run)` must hold `spark.properties` and
- * the executor template.
+ * was rendered with; the ConfigMap `driverConfigMapName(run)` must hold `spark.properties`, the
+ * executor template and the `confFiles` (the other files of spec.sparkConfigMap, see
+ * confDirFileNames), which are mounted beside spark.properties in SPARK_CONF_DIR.
  */
-export function driverPod(run: ApplicationRun, spec: SparkApplicationSpec, size: DriverSize): DriverPod {
+export function driverPod(
+  run: ApplicationRun,
+  spec: SparkApplicationSpec,
+  size: DriverSize,
+  confFiles: readonly string[] = [],
+): DriverPod {
   const { driver } = spec;
   const configMap = driverConfigMapName(run);
   const extra = specVolumes(spec);
@@ -291,7 +297,9 @@ export function driverPod(run: ApplicationRun, spec: SparkApplicationSpec, size:
           name: CONF_VOLUME,
           configMap: {
             name: configMap,
-            items: [{ key: SPARK_PROPERTIES_FILE, path: SPARK_PROPERTIES_FILE }],
+            items: [SPARK_PROPERTIES_FILE, ...confFiles.filter((file) => file !== SPARK_PROPERTIES_FILE)].map(
+              (file) => ({ key: file, path: file }),
+            ),
           },
         },
         {

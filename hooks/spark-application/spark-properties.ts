@@ -167,18 +167,27 @@ function defaultSettings(spec: SparkApplicationSpec): Settings {
  */
 const NOT_USER_SETTABLE: ReadonlySet<string> = new Set(["spark.driver.bindAddress", "spark.driver.host"]);
 
+const userSettable = (settings: Readonly<Settings> | undefined): Settings =>
+  Object.fromEntries(Object.entries(settings ?? {}).filter(([key]) => !NOT_USER_SETTABLE.has(key)));
+
 /**
- * Every setting of the driver, by precedence: our defaults, then hadoopConf (as spark.hadoop.*)
- * and sparkConf, then the typed fields, then what the hook owns.
+ * Every setting of the driver, by precedence: our defaults, then the spark-defaults.conf of
+ * spec.sparkConfigMap (`confDefaults`, see sparkConfigMapFiles), then hadoopConf (as
+ * spark.hadoop.*) and sparkConf, then the typed fields, then what the hook owns. The typed
+ * fields include kubeflow's defaults (1 core, 1g), so a size in spark-defaults.conf only counts
+ * where sparkConf sets none of them either.
  */
-export function driverSparkConf(run: ApplicationRun, spec: SparkApplicationSpec, size: DriverSize): Settings {
-  const userConf = Object.fromEntries(
-    Object.entries(spec.sparkConf ?? {}).filter(([key]) => !NOT_USER_SETTABLE.has(key)),
-  );
+export function driverSparkConf(
+  run: ApplicationRun,
+  spec: SparkApplicationSpec,
+  size: DriverSize,
+  confDefaults: Readonly<Settings> = {},
+): Settings {
   return {
     ...defaultSettings(spec),
+    ...userSettable(confDefaults),
     ...prefixed("spark.hadoop.", spec.hadoopConf),
-    ...userConf,
+    ...userSettable(spec.sparkConf),
     ...specSettings(run, spec),
     ...ownedSettings(run, spec, size),
   };
