@@ -11,6 +11,8 @@ import { isDns1123Label, isLabelValue, MAX_DNS_LABEL } from "../kube/names.js";
 import { driverPod, type DriverPod } from "./driver-pod.js";
 import { driverSize } from "./driver-size.js";
 import { driverSparkConf, sparkPropertiesFile } from "./spark-properties.js";
+import { NO_MONITORING } from "./monitoring.js";
+import { NO_POD_ADDITIONS } from "./pod-parts.js";
 import { parseProperties } from "../spark/properties.js";
 import { byteStringAs } from "../spark/sizes.js";
 import { executorPodNamePrefix, MAX_EXECUTOR_PREFIX, sparkAppId, type ApplicationRun } from "./names.js";
@@ -22,7 +24,7 @@ const RUN: ApplicationRun = { name: "spark-pi", namespace: "spark-jobs", uid: "0
 function render(run: ApplicationRun, spec: SparkApplicationSpec): DriverPod {
   const size = driverSize(spec);
   if (!size.ok) throw new Error(size.errors.join("; "));
-  return driverPod(run, spec, size.size);
+  return driverPod(run, spec, size.size, NO_POD_ADDITIONS);
 }
 
 function sparkContainer(pod: DriverPod) {
@@ -333,10 +335,10 @@ describe("every run", () => {
       fc.property(runs, specs, (run, spec) => {
         const size = driverSize(spec);
         if (!size.ok) throw new Error(size.errors.join("; "));
-        const file = sparkPropertiesFile(driverSparkConf(run, spec, size.size));
-        expect(sparkPropertiesFile(driverSparkConf(run, spec, size.size))).toBe(file);
+        const file = sparkPropertiesFile(driverSparkConf(run, spec, size.size, NO_MONITORING));
+        expect(sparkPropertiesFile(driverSparkConf(run, spec, size.size, NO_MONITORING))).toBe(file);
         const conf = Object.fromEntries(parseProperties(file).entries.map((e) => [e.name, e.value]));
-        const pod = driverPod(run, spec, size.size);
+        const pod = driverPod(run, spec, size.size, NO_POD_ADDITIONS);
         expect(conf["spark.kubernetes.driver.pod.name"]).toBe(pod.metadata.name);
         expect(conf["spark.app.id"]).toBe(pod.metadata.labels["spark-app-selector"]);
         expect(conf["spark.kubernetes.namespace"]).toBe(run.namespace);
