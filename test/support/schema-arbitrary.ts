@@ -88,8 +88,11 @@ const preserved = fc.oneof(
 function integer(schema: IJSONSchemaProps): fc.Arbitrary<number> {
   const min = schema.minimum ?? -(2 ** 31);
   const max = schema.maximum ?? 2 ** 31 - 1;
+  // A range outside the schema's bounds (small counts for a port of at least 1024) falls back to the bounds.
   const between = (low: number, high: number) =>
-    fc.integer({ min: Math.max(min, low), max: Math.min(max, high) });
+    Math.max(min, low) <= Math.min(max, high)
+      ? fc.integer({ min: Math.max(min, low), max: Math.min(max, high) })
+      : fc.constantFrom(min, max);
   return fc.oneof(
     { arbitrary: between(1, 1), weight: 12 },
     { arbitrary: between(0, 12), weight: 6 },
