@@ -363,3 +363,93 @@ describe("every run", () => {
     );
   });
 });
+
+describe("driver.template under the spec's driver fields", () => {
+  const spec = sparkApplicationSpec({
+    sparkVersion: "3.5.3",
+    mainClass: "com.example.Main",
+    mainApplicationFile: "local:///opt/app/app.jar",
+    driver: {
+      labels: { team: "spec" },
+      template: {
+        metadata: { labels: { team: "template", tier: "batch", "spark-role": "executor" } },
+        spec: {
+          restartPolicy: "Always",
+          priorityClassName: "from-template",
+          containers: [
+            {
+              name: "spark-kubernetes-driver",
+              image: "template/image:1",
+              args: ["ignored"],
+              env: [{ name: "FROM_TEMPLATE", value: "1" }],
+              ports: [{ name: "extra", containerPort: 9999 }],
+            },
+            {
+              name: "proxy",
+              image: "envoy",
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+            },
+          ],
+        },
+      },
+    },
+    executor: {},
+  });
+  const pod = render(RUN, spec);
+  const container = sparkContainer(pod);
+
+  it("keeps the template's labels and pod fields under ours and Spark's", () => {
+    expect(pod.metadata.labels).toMatchObject({ team: "spec", tier: "batch", "spark-role": "driver" });
+    expect(pod.spec?.restartPolicy).toBe("Never");
+    expect(pod.spec?.priorityClassName).toBe("from-template");
+  });
+
+  it("builds the driver container on the template's container of its name, our image and args winning", () => {
+    expect(container.image).toBe("apache/spark:3.5.3");
+    expect(container.args?.[0]).toBe("driver");
+    expect(env(pod)).toMatchObject({ FROM_TEMPLATE: "1", SPARK_CONF_DIR: "/opt/spark/conf" });
+    expect(container.ports?.map((port) => port.containerPort)).toEqual([9999, 7078, 7079, 4040]);
+    expect(pod.spec?.containers.map((c) => c.name)).toEqual(["spark-kubernetes-driver", "proxy"]);
+  });
+
+  it("is still a valid Pod that meets Pod Security restricted", () => {
+    expect(() => new Pod(pod).validate()).not.toThrow();
+    expect(restrictedViolations(pod.spec ?? { containers: [] }, pod.metadata)).toEqual([]);
+  });
+});
+
+describe("driver pod settings that need care", () => {
+  it("gives a dotted ConfigMap and a Secret of one name valid, distinct volumes", () => {
+    const pod = render(
+      RUN,
+      sparkApplicationSpec({
+        sparkVersion: "3.5.3",
+        mainClass: "com.example.Main",
+        mainApplicationFile: "local:///opt/app/app.jar",
+        driver: {
+          configMaps: [{ name: "app.config", path: "/etc/app" }],
+          secrets: [{ name: "app.config", path: "/etc/secret", secretType: "Generic" }],
+        },
+        executor: {},
+      }),
+    );
+    const names = (pod.spec?.volumes ?? []).map((volume) => volume.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(isDns1123Label(name), name).toBe(true);
+    expect(() => new Pod(pod).validate()).not.toThrow();
+  });
+
+  it("resolves cluster names with hostNetwork through ClusterFirstWithHostNet, as kubeflow does", () => {
+    const pod = render(
+      RUN,
+      sparkApplicationSpec({
+        sparkVersion: "3.5.3",
+        mainClass: "com.example.Main",
+        mainApplicationFile: "local:///opt/app/app.jar",
+        driver: { hostNetwork: true },
+        executor: {},
+      }),
+    );
+    expect(pod.spec).toMatchObject({ hostNetwork: true, dnsPolicy: "ClusterFirstWithHostNet" });
+  });
+});

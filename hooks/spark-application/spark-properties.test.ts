@@ -51,6 +51,7 @@ describe("spark.properties of a Scala SparkPi on Spark 3.5", () => {
     ["spark.kubernetes.resource.type", "java"],
     ["spark.kubernetes.container.image", "apache/spark:3.5.3"],
     ["spark.kubernetes.executor.podTemplateFile", "/opt/spark/pod-template/pod-spec-template.yml"],
+    ["spark.kubernetes.executor.podTemplateContainerName", "spark-kubernetes-executor"],
     ["spark.driver.host", "spark-pi-driver-svc.spark-jobs.svc"],
     ["spark.driver.port", "7078"],
     ["spark.driver.blockManager.port", "7079"],
