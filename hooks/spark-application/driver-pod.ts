@@ -60,7 +60,6 @@ export const TEMPLATE_VOLUME = "pod-template-volume";
  */
 export const LOCAL_DIR_VOLUME = "spark-local-dir-1";
 export const LOCAL_DIR = "/var/data/spark-local-dir-1";
-export { HADOOP_CONF_DIR } from "./pod-parts.js";
 
 export type DriverPod = IPod & { metadata: { name: string; labels: Record<string, string> } };
 
@@ -108,7 +107,7 @@ function ports(spec: SparkApplicationSpec, additions: PodAdditions): IContainerP
 }
 
 /** Volume names the driver pod uses itself; a generated ConfigMap or Secret volume avoids them. */
-const DRIVER_VOLUMES: readonly string[] = [CONF_VOLUME, TEMPLATE_VOLUME, LOCAL_DIR_VOLUME, "tmp", "work-dir"];
+const DRIVER_VOLUMES: readonly string[] = [CONF_VOLUME, TEMPLATE_VOLUME, LOCAL_DIR_VOLUME];
 
 /**
  * The driver pod of one run. `size` comes from `driverSize` and is the same the spark.properties

@@ -155,7 +155,7 @@ export function sourceVolumeName(
 /**
  * Volumes and Spark-container mounts of a role: hadoopConfigMap, configMaps, secrets, the
  * spec.volumes its containers mount, then `extra` (another feature's). `reserved` are volume
- * names the caller uses itself. One volume per ConfigMap or Secret, however often it is mounted.
+ * names the caller uses itself, besides the writable scratch volumes. One volume per ConfigMap or Secret, however often it is mounted.
  */
 export function specVolumes(
   spec: SparkApplicationSpec,
@@ -167,6 +167,7 @@ export function specVolumes(
   const userVolumes = asWritten<IVolume>(spec.volumes).filter((volume) => used.has(volume.name));
   const taken = new Set([
     ...reserved,
+    ...WRITABLE_VOLUMES.map((volume) => volume.name),
     ...userVolumes.map((v) => v.name),
     ...extra.volumes.map((v) => v.name),
   ]);
