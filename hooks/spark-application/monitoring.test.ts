@@ -3,8 +3,10 @@
  * without a JMX exporter jar, kubeflow's JMX exporter agent with one; and the driver's
  * spark.properties and pods carry them.
  */
+import { Pod } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { restrictedViolations } from "../../test/support/pod-security.js";
 import { sparkApplicationSpec } from "../../test/support/spark-applications.js";
 import { driverPod } from "./driver-pod.js";
 import { driverSize } from "./driver-size.js";
@@ -306,5 +308,7 @@ describe("monitoring in spark.properties and the driver pod", () => {
       "prometheus.io/port": "8090",
       "prometheus.io/path": "/metrics",
     });
+    expect(() => new Pod(pod).validate()).not.toThrow();
+    expect(restrictedViolations(pod.spec ?? { containers: [] }, pod.metadata)).toEqual([]);
   });
 });
