@@ -316,6 +316,19 @@ describe("volumes of mounted ConfigMaps and Secrets", () => {
     valid(pod);
   });
 
+  it("keeps the Hadoop conf apart from a user volume already called hadoop-conf", () => {
+    const pod = render(
+      withExecutor(
+        { volumeMounts: [{ name: "hadoop-conf", mountPath: "/opt/hadoop-extra" }] },
+        { hadoopConfigMap: "hadoop-site", volumes: [{ name: "hadoop-conf", emptyDir: {} }] },
+      ),
+    );
+    const names = (pod.spec.volumes ?? []).map((volume) => volume.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(pod.spec.volumes).toContainEqual({ name: "hadoop-conf", emptyDir: {} });
+    valid(pod);
+  });
+
   it("keeps kubeflow's <name>-vol where it is valid, so sidecars mounting it by that name still work", () => {
     const pod = render(withExecutor({ configMaps: [{ name: "extra", path: "/etc/extra" }] }));
     expect(pod.spec.volumes).toContainEqual({ name: "extra-vol", configMap: { name: "extra" } });

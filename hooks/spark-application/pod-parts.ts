@@ -155,7 +155,8 @@ export function sourceVolumeName(
 /**
  * Volumes and Spark-container mounts of a role: hadoopConfigMap, configMaps, secrets, the
  * spec.volumes its containers mount, then `extra` (another feature's). `reserved` are volume
- * names the caller uses itself, besides the writable scratch volumes. One volume per ConfigMap or Secret, however often it is mounted.
+ * names the caller uses itself, besides the writable scratch volumes. One volume per ConfigMap
+ * or Secret, however often it is mounted.
  */
 export function specVolumes(
   spec: SparkApplicationSpec,
@@ -174,9 +175,13 @@ export function specVolumes(
   const volumes: IVolume[] = [];
   const mounts: IVolumeMount[] = [];
   if (spec.hadoopConfigMap !== undefined) {
-    volumes.push({ name: HADOOP_CONF_VOLUME, configMap: { name: spec.hadoopConfigMap } });
-    mounts.push({ name: HADOOP_CONF_VOLUME, mountPath: HADOOP_CONF_DIR, readOnly: true });
-    taken.add(HADOOP_CONF_VOLUME);
+    // A user volume may already be called hadoop-conf; a hash of the ConfigMap keeps them apart.
+    const name = taken.has(HADOOP_CONF_VOLUME)
+      ? childName(HADOOP_CONF_VOLUME, shortHash(spec.hadoopConfigMap, 6))
+      : HADOOP_CONF_VOLUME;
+    volumes.push({ name, configMap: { name: spec.hadoopConfigMap } });
+    mounts.push({ name, mountPath: HADOOP_CONF_DIR, readOnly: true });
+    taken.add(name);
   }
   const byObject = new Map<string, string>();
   const mount = (kind: "configmap" | "secret", name: string, path: string, source: Omit<IVolume, "name">) => {
