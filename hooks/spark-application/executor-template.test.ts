@@ -72,6 +72,7 @@ describe("the executor template of a Scala SparkPi", () => {
 
   it("leaves image, ports, cpu and memory to Spark, which sets them from spark.properties", () => {
     expect(container.image).toBeUndefined();
+    expect(container.env).toBeUndefined();
     expect(container.ports).toBeUndefined();
     expect(container.resources).toBeUndefined();
     expect(pod.metadata.name).toBeUndefined();

@@ -80,9 +80,10 @@ export function executorPodTemplate(
   const extra = specVolumes(spec, "executor", SPARK_EXECUTOR_VOLUMES, additions);
   const scratch = writableScratch(extra.mounts);
   const limits = gpuLimits(spec, "executor");
+  const env = mergeEnv(mountedFilesEnv(spec, "executor"), userEnv(spec, "executor"));
   const container: IContainer = {
     name: EXECUTOR_CONTAINER,
-    env: mergeEnv(mountedFilesEnv(spec, "executor"), userEnv(spec, "executor")),
+    ...(env.length === 0 ? {} : { env }),
     ...sparkContainerFields(spec, "executor"),
     volumeMounts: [...scratch.mounts, ...extra.mounts],
     ...(Object.keys(limits).length === 0 ? {} : { resources: { limits } }),
