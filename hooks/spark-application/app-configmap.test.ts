@@ -2,6 +2,7 @@
  * The run's ConfigMap holds exactly the files the driver pod mounts, is immutable and labelled
  * for the run, renders the same bytes every time, and is refused before the API server would.
  */
+import { NO_POD_ADDITIONS } from "./pod-parts.js";
 import fc from "fast-check";
 import { ConfigMap } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
@@ -58,7 +59,7 @@ describe("the application ConfigMap", () => {
   it("holds every key the driver pod mounts from it", () => {
     const size = driverSize(SCALA_PI);
     if (!size.ok) throw new Error(size.errors.join("; "));
-    const pod = driverPod(RUN, SCALA_PI, size.size);
+    const pod = driverPod(RUN, SCALA_PI, size.size, NO_POD_ADDITIONS);
     const mounted = (pod.spec?.volumes ?? [])
       .filter((volume) => volume.name === CONF_VOLUME || volume.name === TEMPLATE_VOLUME)
       .flatMap((volume) => {

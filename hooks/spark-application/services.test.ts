@@ -3,6 +3,8 @@
  * kubeflow's `<app>-ui-svc` honouring sparkUIOptions, both valid Services selecting only the
  * current attempt's driver.
  */
+import { NO_POD_ADDITIONS } from "./pod-parts.js";
+import { NO_MONITORING } from "./monitoring.js";
 import fc from "fast-check";
 import { Service } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
@@ -46,7 +48,7 @@ function required<T>(value: T | undefined): T {
 function driverLabels(run: ApplicationRun, spec: SparkApplicationSpec): Record<string, string> {
   const size = driverSize(spec);
   if (!size.ok) throw new Error(size.errors.join("; "));
-  return driverPod(run, spec, size.size).metadata.labels;
+  return driverPod(run, spec, size.size, NO_POD_ADDITIONS).metadata.labels;
 }
 
 /** Whether a Service's selector picks a pod with these labels, as the endpoints controller decides. */
@@ -62,7 +64,7 @@ describe("the driver Service of a Spark 3.5 application", () => {
     expect(service.spec?.clusterIP).toBe("None");
     const size = driverSize(SCALA_PI);
     if (!size.ok) throw new Error(size.errors.join("; "));
-    expect(driverSparkConf(RUN, SCALA_PI, size.size)["spark.driver.host"]).toBe(
+    expect(driverSparkConf(RUN, SCALA_PI, size.size, NO_MONITORING)["spark.driver.host"]).toBe(
       `${service.metadata.name}.spark-jobs.svc`,
     );
   });
@@ -130,7 +132,7 @@ describe("whether there is a driver Service", () => {
   it("Spark 4.1+ tells executors the driver's pod IP instead of a Service name", () => {
     const size = driverSize(PYSPARK_PI);
     if (!size.ok) throw new Error(size.errors.join("; "));
-    const conf = driverSparkConf(RUN, PYSPARK_PI, size.size);
+    const conf = driverSparkConf(RUN, PYSPARK_PI, size.size, NO_MONITORING);
     expect(conf["spark.kubernetes.executor.useDriverPodIP"]).toBe("true");
     expect(conf["spark.driver.host"]).toBeUndefined();
     expect(applicationServices(RUN, PYSPARK_PI).map((s) => s.metadata.name)).toEqual(["spark-pi-ui-svc"]);

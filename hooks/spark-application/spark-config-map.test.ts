@@ -3,6 +3,8 @@
  * typed fields, its other files reach the driver's conf directory, and a missing or unreadable
  * ConfigMap stops the run with a message naming the field.
  */
+import { NO_POD_ADDITIONS } from "./pod-parts.js";
+import { NO_MONITORING } from "./monitoring.js";
 import { describe, expect, it } from "vitest";
 import { sparkApplicationSpec } from "../../test/support/spark-applications.js";
 import type { KubeObject } from "../metacontroller/protocol.js";
@@ -105,7 +107,7 @@ describe("spark.properties with spec.sparkConfigMap", () => {
   const files = accepted(sparkConfigMapFiles(SPEC, [USER]));
   const size = driverSize(SPEC);
   if (!size.ok) throw new Error(size.errors.join("; "));
-  const conf = driverSparkConf(RUN, SPEC, size.size, files.defaults);
+  const conf = driverSparkConf(RUN, SPEC, size.size, NO_MONITORING, files.defaults);
 
   it.each([
     ["a setting only spark-defaults.conf has", "spark.eventLog.dir", "s3a://logs/ spark-events"],
@@ -121,7 +123,7 @@ describe("spark.properties with spec.sparkConfigMap", () => {
   });
 
   it("is the same without the ConfigMap's settings, except for them", () => {
-    const plain = driverSparkConf(RUN, SPEC, size.size);
+    const plain = driverSparkConf(RUN, SPEC, size.size, NO_MONITORING);
     const added = Object.keys(conf).filter((key) => !(key in plain));
     expect(added.sort()).toEqual([
       "spark.eventLog.dir",
@@ -136,7 +138,7 @@ describe("the driver pod with spec.sparkConfigMap", () => {
   const size = driverSize(SPEC);
   if (!size.ok) throw new Error(size.errors.join("; "));
   const names = confDirFileNames(files);
-  const pod = driverPod(RUN, SPEC, size.size, names);
+  const pod = driverPod(RUN, SPEC, size.size, NO_POD_ADDITIONS, names);
   const confVolume = pod.spec?.volumes?.find((volume) => volume.name === CONF_VOLUME);
 
   it("mounts the ConfigMap's other files beside spark.properties in SPARK_CONF_DIR", () => {
@@ -152,7 +154,7 @@ describe("the driver pod with spec.sparkConfigMap", () => {
       RUN,
       {
         ...files.files,
-        "spark.properties": sparkPropertiesFile(driverSparkConf(RUN, SPEC, size.size, files.defaults)),
+        "spark.properties": sparkPropertiesFile(driverSparkConf(RUN, SPEC, size.size, NO_MONITORING, files.defaults)),
         "pod-spec-template.yml": "kind: Pod\n",
       },
       files.binaryFiles,
@@ -163,7 +165,7 @@ describe("the driver pod with spec.sparkConfigMap", () => {
   });
 
   it("mounts spark.properties alone without it", () => {
-    const plain = driverPod(RUN, SPEC, size.size);
+    const plain = driverPod(RUN, SPEC, size.size, NO_POD_ADDITIONS);
     expect(plain.spec?.volumes?.find((volume) => volume.name === CONF_VOLUME)?.configMap?.items).toEqual([
       { key: "spark.properties", path: "spark.properties" },
     ]);

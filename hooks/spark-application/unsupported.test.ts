@@ -2,6 +2,7 @@
  * No v1beta2 field is silently ignored: every field of the schema either changes what the hook
  * renders, belongs to the lifecycle or the executor pod template, or is reported with a reason.
  */
+import { monitoring } from "./monitoring.js";
 import { describe, expect, it } from "vitest";
 import { sparkApplicationSpec } from "../../test/support/spark-applications.js";
 import { driverPod } from "./driver-pod.js";
@@ -44,8 +45,8 @@ function rendered(patch: Patch): string {
   const size = driverSize(parsed);
   if (!size.ok) throw new Error(size.errors.join("; "));
   return JSON.stringify({
-    pod: driverPod(RUN, parsed, size.size),
-    conf: driverSparkConf(RUN, parsed, size.size),
+    pod: driverPod(RUN, parsed, size.size, monitoring(RUN, parsed).driver),
+    conf: driverSparkConf(RUN, parsed, size.size, monitoring(RUN, parsed)),
     services: applicationServices(RUN, parsed),
   });
 }
@@ -220,6 +221,7 @@ const DRIVER: Record<string, Sample> = {
   ports: ["rendered", { driver: { ports: [{ name: "extra", protocol: "TCP", containerPort: 9999 }] } }],
   priorityClassName: ["rendered", { driver: { priorityClassName: "high" } }],
   podName: ["rendered", { driver: { podName: "etl-main" } }],
+  startTimeoutSeconds: ["lifecycle"],
   kubernetesMaster: ["rendered", { driver: { kubernetesMaster: "k8s://https://api.example.com" } }],
   serviceAnnotations: ["rendered", { driver: { serviceAnnotations: { "prometheus.io/scrape": "true" } } }],
   serviceLabels: ["rendered", { driver: { serviceLabels: { team: "data" } } }],
