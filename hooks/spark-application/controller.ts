@@ -13,4 +13,6 @@ export const controller = defineController({
   childTypes: CHILD_TYPES,
   sync: syncSparkApplication,
   customize: customizeSparkApplication,
+  // The driver is stopped before the application is gone (sync.ts, finalize).
+  finalizes: true,
 });

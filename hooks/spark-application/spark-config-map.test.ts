@@ -154,7 +154,9 @@ describe("the driver pod with spec.sparkConfigMap", () => {
       RUN,
       {
         ...files.files,
-        "spark.properties": sparkPropertiesFile(driverSparkConf(RUN, SPEC, size.size, NO_MONITORING, files.defaults)),
+        "spark.properties": sparkPropertiesFile(
+          driverSparkConf(RUN, SPEC, size.size, NO_MONITORING, files.defaults),
+        ),
         "pod-spec-template.yml": "kind: Pod\n",
       },
       files.binaryFiles,

@@ -144,7 +144,9 @@ function finalize(request: SyncRequest, context: StatusContext): SyncResult {
     response: {
       status: { ...kept, conditions: settleFinalizing(context, remaining) },
       children: [],
-      ...(remaining === 0 ? { finalized: true } : { finalized: false, resyncAfterSeconds: FINALIZE_POLL_SECONDS }),
+      ...(remaining === 0
+        ? { finalized: true }
+        : { finalized: false, resyncAfterSeconds: FINALIZE_POLL_SECONDS }),
     },
     outcome: "ok",
   };
@@ -152,7 +154,9 @@ function finalize(request: SyncRequest, context: StatusContext): SyncResult {
 
 function settleFinalizing(context: StatusContext, remaining: number) {
   const message =
-    remaining === 0 ? "all children are gone" : `waiting for ${remaining} children (driver first) to be deleted`;
+    remaining === 0
+      ? "all children are gone"
+      : `waiting for ${remaining} children (driver first) to be deleted`;
   return settleConditions(
     [
       { type: "Ready", status: "False", reason: "Deleting", message },
@@ -255,7 +259,9 @@ export function syncSparkApplication(request: SyncRequest, now: Date): SyncResul
     response: {
       status,
       children,
-      ...(lifecycle.resyncAfterSeconds === undefined ? {} : { resyncAfterSeconds: lifecycle.resyncAfterSeconds }),
+      ...(lifecycle.resyncAfterSeconds === undefined
+        ? {}
+        : { resyncAfterSeconds: lifecycle.resyncAfterSeconds }),
     },
     outcome: "ok",
   };

@@ -13,13 +13,6 @@ import { defaultApp } from "../support/app.js";
 
 /** The hook server's Service, as deployed by deploy/service.yaml. */
 const HOOK_SERVICE = { name: "sparkhooks", namespace: "sparkhooks" };
-/**
- * Parents whose deletion waits for the hook: SparkApplication stops its driver before the
- * application is gone, so one created again under the same name never meets the old driver.
- * Everything else is left to the garbage collector (a finalizer outlives an uninstalled
- * controller).
- */
-const FINALIZING: ReadonlySet<string> = new Set(["sparkapplications"]);
 
 /** Go's time.ParseDuration syntax ("10s", "1m30s", "500ms"), the CRD's `format: duration`. */
 const GO_DURATION = /^[-+]?(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))*$/;
@@ -147,10 +140,15 @@ describe("composite-controllers/", () => {
         expect(cc.spec.parentResource.revisionHistory).toBeUndefined();
       });
 
-      it("has a sync hook, and a finalize hook only where deletion needs more than garbage collection", () => {
+      it("has a sync hook, and a finalize hook exactly when its controller finalizes", () => {
         expect(cc.spec.hooks?.["sync"]).toBeDefined();
-        const finalizes = FINALIZING.has(cc.spec.parentResource.resource);
-        expect(cc.spec.hooks?.["finalize"] !== undefined).toBe(finalizes);
+        // Otherwise children go by garbage collection; a finalizer would outlive an uninstalled controller.
+        const module = registered.find(
+          (controller) =>
+            controller.apiVersion === cc.spec.parentResource.apiVersion &&
+            controller.resource === cc.spec.parentResource.resource,
+        );
+        expect(cc.spec.hooks?.["finalize"] !== undefined).toBe(module?.finalizes ?? false);
       });
 
       it("calls the hook server with wire format v1, on paths it serves, with explicit timeouts", async () => {
