@@ -66,6 +66,8 @@ describe("spark.properties of a Scala SparkPi on Spark 3.5", () => {
     ["spark.jars", "local:///opt/spark/examples/jars/spark-examples.jar"],
     ["spark.kubernetes.authenticate.driver.serviceAccountName", "spark-driver"],
     ["spark.kubernetes.authenticate.executor.serviceAccountName", "spark-driver"],
+    // The driver's Services are the hook's; the driver must not delete them when it stops.
+    ["spark.kubernetes.driver.service.deleteOnTermination", "false"],
   ])("sets %s=%s", (key, value) => {
     expect(conf[key]).toBe(value);
   });

@@ -57,11 +57,6 @@ const DRIVER_NEEDS: readonly { resource: string; verb: string; reason: string }[
     verb: "deletecollection",
     reason: "stop() deletes the claims the driver owns",
   },
-  {
-    resource: "services",
-    verb: "deletecollection",
-    reason: "stop() deletes its Services (driver.service.deleteOnTermination)",
-  },
 ];
 
 const objects = objectsIn(...DIR);
