@@ -16,6 +16,15 @@ import {
   SPARK_VERSION_LABEL,
   selectorLabels,
 } from "../spark/labels.js";
+import {
+  driverConfEnv,
+  driverLocalDirs,
+  driverTemplateContainer,
+  LOCAL_DIR_VOLUME_PREFIX,
+  withAppId,
+  withDriverConf,
+  type LocalDirs,
+} from "./driver-conf-keys.js";
 import type { DriverSize } from "./driver-size.js";
 import {
   appNameLabel,
@@ -53,13 +62,8 @@ export const DRIVER_COMPONENT = "driver";
 /** Spark's volume names for the conf ConfigMap and the executor template in the driver. */
 export const CONF_VOLUME = "spark-conf-volume-driver";
 export const TEMPLATE_VOLUME = "pod-template-volume";
-/**
- * Scratch space for shuffle and spill (spark.local.dir through SPARK_LOCAL_DIRS), an emptyDir as
- * in LocalDirsFeatureStep. Spark names its directory after a random UUID; a fixed name keeps
- * the pod deterministic.
- */
-export const LOCAL_DIR_VOLUME = "spark-local-dir-1";
-export const LOCAL_DIR = "/var/data/spark-local-dir-1";
+/** The first scratch emptyDir for shuffle and spill (see driverLocalDirs). */
+export const LOCAL_DIR_VOLUME = `${LOCAL_DIR_VOLUME_PREFIX}1`;
 
 export type DriverPod = IPod & { metadata: { name: string; labels: Record<string, string> } };
 
@@ -78,7 +82,7 @@ export function driverArgs(spec: SparkApplicationSpec): string[] {
 }
 
 /** Spark's own variables of the driver container (BasicDriverFeatureStep), then the mounted files'. */
-function sparkEnv(run: ApplicationRun, spec: SparkApplicationSpec): IEnvVar[] {
+function sparkEnv(run: ApplicationRun, spec: SparkApplicationSpec, localDirs: LocalDirs): IEnvVar[] {
   return [
     // Spark's client sets the submitting user's name; a hook has none, so the image's user.
     // A proxyUser is impersonated by that user (--proxy-user), not put here.
@@ -91,7 +95,7 @@ function sparkEnv(run: ApplicationRun, spec: SparkApplicationSpec): IEnvVar[] {
       valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "status.podIP" } },
     },
     { name: "SPARK_CONF_DIR", value: SPARK_CONF_DIR },
-    { name: "SPARK_LOCAL_DIRS", value: LOCAL_DIR },
+    { name: "SPARK_LOCAL_DIRS", value: localDirs.value },
     ...mountedFilesEnv(spec, "driver"),
   ];
 }
@@ -115,19 +119,22 @@ const DRIVER_VOLUMES: readonly string[] = [CONF_VOLUME, TEMPLATE_VOLUME, LOCAL_D
  * driverSparkConf. The ConfigMap `driverConfigMapName(run)` must hold `spark.properties`, the
  * executor template, the additions' files and the `confFiles` (the other files of
  * spec.sparkConfigMap, see confDirFileNames), which are mounted beside spark.properties in
- * SPARK_CONF_DIR. The spec's driver fields win over `driver.template`.
+ * SPARK_CONF_DIR. The spec's driver fields win over the sparkConf keys Spark's client would
+ * apply to the pod (withDriverConf), and both over `driver.template`.
  */
 export function driverPod(
   run: ApplicationRun,
-  spec: SparkApplicationSpec,
+  given: SparkApplicationSpec,
   size: DriverSize,
   additions: PodAdditions,
   confFiles: readonly string[] = [],
 ): DriverPod {
+  const spec = withDriverConf(given);
   const { driver } = spec;
   const configMap = driverConfigMapName(run);
   const extra = specVolumes(spec, "driver", DRIVER_VOLUMES, additions);
-  const scratch = writableScratch(extra.mounts);
+  const localDirs = driverLocalDirs(spec, extra.mounts);
+  const scratch = writableScratch([...extra.mounts, ...localDirs.mounts]);
   const container: IContainer = {
     name: DRIVER_CONTAINER,
     image:
@@ -138,7 +145,7 @@ export function driverPod(
       }),
     ...(spec.imagePullPolicy === undefined ? {} : { imagePullPolicy: spec.imagePullPolicy }),
     args: driverArgs(spec),
-    env: mergeEnv(sparkEnv(run, spec), userEnv(spec, "driver")),
+    env: mergeEnv(mergeEnv(sparkEnv(run, spec, localDirs), driverConfEnv(spec)), userEnv(spec, "driver")),
     ...sparkContainerFields(spec, "driver"),
     ports: ports(spec, additions),
     resources: { requests: { ...size.resources.requests }, limits: { ...size.resources.limits } },
@@ -146,19 +153,19 @@ export function driverPod(
       { name: CONF_VOLUME, mountPath: SPARK_CONF_DIR, readOnly: true },
       { name: TEMPLATE_VOLUME, mountPath: EXECUTOR_TEMPLATE_DIR, readOnly: true },
       ...scratch.mounts,
-      { name: LOCAL_DIR_VOLUME, mountPath: LOCAL_DIR },
+      ...localDirs.mounts,
       ...extra.mounts,
     ],
   };
   const labels = {
-    ...driver.labels,
+    ...withAppId(driver.labels, sparkAppId(run)),
     ...selectorLabels(run.name, DRIVER_COMPONENT),
     [SPARK_APP_SELECTOR]: sparkAppId(run),
     [SPARK_ROLE]: "driver",
     [SPARK_APP_NAME]: appNameLabel(run.name),
     [SPARK_VERSION_LABEL]: spec.sparkVersion,
   };
-  const annotations = { ...driver.annotations, ...additions.annotations };
+  const annotations = { ...withAppId(driver.annotations, sparkAppId(run)), ...additions.annotations };
   const pod: DriverPod = {
     apiVersion: "v1",
     kind: "Pod",
@@ -194,10 +201,10 @@ export function driverPod(
           },
         },
         ...scratch.volumes,
-        { name: LOCAL_DIR_VOLUME, emptyDir: {} },
+        ...localDirs.volumes,
         ...extra.volumes,
       ],
     },
   };
-  return withPodTemplate(driver.template, pod, DRIVER_CONTAINER);
+  return withPodTemplate(driver.template, pod, driverTemplateContainer(spec, DRIVER_CONTAINER));
 }
