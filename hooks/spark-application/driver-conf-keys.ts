@@ -52,7 +52,11 @@ const PREFIX = {
   resources: "spark.driver.resource.",
 } as const;
 
-/** Spark's placeholder in driver label and annotation values (Utils.substituteAppNExecIds). */
+/**
+ * Spark's placeholders in driver annotation values (Utils.substituteAppNExecIds), and in label
+ * values from Spark 4.0 (SPARK-47730); before, a label value `{{APP_ID}}` stays as written and
+ * the API server refuses it.
+ */
 const APP_ID_PLACEHOLDER = "{{APP_ID}}";
 const EXECUTOR_ID_PLACEHOLDER = "{{EXECUTOR_ID}}";
 
@@ -79,6 +83,11 @@ function prefixed(conf: Conf, prefix: string): Record<string, string> {
 
 function nonEmpty<T extends object>(map: T): T | undefined {
   return Object.keys(map).length === 0 ? undefined : map;
+}
+
+function labelsTakeAppId(sparkVersion: string): boolean {
+  const [major = 0] = sparkVersion.split(/[.-]/).map(Number);
+  return major >= 4;
 }
 
 const substituteAppId = (values: Record<string, string>, appId: string): Record<string, string> =>
@@ -276,17 +285,24 @@ export function hadoopConfigMap(spec: SparkApplicationSpec): string | undefined 
 }
 
 /**
- * The spec the driver pod is rendered from: the driver's typed fields with the sparkConf keys
- * folded in under them. Per key the typed field wins; among the keys Spark's own order holds
+ * The spec the driver pod of the run with Spark app id `appId` is rendered from: the driver's
+ * typed fields with the sparkConf keys folded in under them. Per key the typed field wins; among the keys Spark's own order holds
  * (the driver's key over the shared one). Node selectors merge per label: the shared keys,
  * spec.nodeSelector, the driver's keys, driver.nodeSelector, each over the one before, as
  * BasicDriverFeatureStep adds the driver's selector after the shared one.
  */
-export function withDriverConf(spec: SparkApplicationSpec): SparkApplicationSpec {
+export function withDriverConf(spec: SparkApplicationSpec, appId: string): SparkApplicationSpec {
   const conf = confOf(spec);
   const { driver } = spec;
-  const labels = nonEmpty({ ...prefixed(conf, PREFIX.labels), ...driver.labels });
-  const annotations = nonEmpty({ ...prefixed(conf, PREFIX.annotations), ...driver.annotations });
+  const confLabels = prefixed(conf, PREFIX.labels);
+  const labels = nonEmpty({
+    ...(labelsTakeAppId(spec.sparkVersion) ? substituteAppId(confLabels, appId) : confLabels),
+    ...driver.labels,
+  });
+  const annotations = nonEmpty({
+    ...substituteAppId(prefixed(conf, PREFIX.annotations), appId),
+    ...driver.annotations,
+  });
   const secrets = [...(driver.secrets ?? []), ...confSecrets(spec)];
   const volumes = mountableVolumes(spec);
   const nodeSelector = nonEmpty({ ...prefixed(conf, PREFIX.nodeSelector), ...spec.nodeSelector });
@@ -334,14 +350,6 @@ export function withDriverConf(spec: SparkApplicationSpec): SparkApplicationSpec
       ...(serviceAccount === undefined ? {} : { serviceAccount }),
     },
   };
-}
-
-/** Driver labels and annotations with Spark's {{APP_ID}} placeholder filled in. */
-export function withAppId(
-  values: Readonly<Record<string, string>> | undefined,
-  appId: string,
-): Record<string, string> {
-  return substituteAppId({ ...values }, appId);
 }
 
 /**
@@ -477,7 +485,8 @@ function keyProblems(prefix: string, values: Record<string, string>, what: "labe
  */
 export function driverConfProblems(spec: SparkApplicationSpec): string[] {
   const conf = confOf(spec);
-  const labels = substituteAppId(prefixed(conf, PREFIX.labels), SAMPLE_APP_ID);
+  const confLabels = prefixed(conf, PREFIX.labels);
+  const labels = labelsTakeAppId(spec.sparkVersion) ? substituteAppId(confLabels, SAMPLE_APP_ID) : confLabels;
   const annotations = prefixed(conf, PREFIX.annotations);
   const reserved = RESERVED_LABELS.filter((key) => key in labels).map(
     (key) => `${field(PREFIX.labels + key)}: the label ${key} is reserved for Spark`,
@@ -593,6 +602,19 @@ const UNSUPPORTED_KEYS: readonly [string, string][] = [
   [
     "spark.kubernetes.driver.pod.excludedFeatureSteps",
     "feature steps are classes run by the submission client; the hook runs no Spark code",
+  ],
+  [
+    "spark.kubernetes.executor.podTemplateFile",
+    "the hook gives the driver its own executor template (from spec.executor and executor.template); " +
+      "put the template in spec.executor.template",
+  ],
+  [
+    "spark.kubernetes.executor.podTemplateContainerName",
+    "the executor template the hook writes names its own container; put the template in spec.executor.template",
+  ],
+  [
+    "spark.kubernetes.executor.podNamePrefix",
+    "the hook names executors after the application and attempt, so two attempts never share names",
   ],
   [
     "spark.kubernetes.namespace",

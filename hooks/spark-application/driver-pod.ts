@@ -21,7 +21,6 @@ import {
   driverLocalDirs,
   driverTemplateContainer,
   LOCAL_DIR_VOLUME_PREFIX,
-  withAppId,
   withDriverConf,
   type LocalDirs,
 } from "./driver-conf-keys.js";
@@ -129,7 +128,7 @@ export function driverPod(
   additions: PodAdditions,
   confFiles: readonly string[] = [],
 ): DriverPod {
-  const spec = withDriverConf(given);
+  const spec = withDriverConf(given, sparkAppId(run));
   const { driver } = spec;
   const configMap = driverConfigMapName(run);
   const extra = specVolumes(spec, "driver", DRIVER_VOLUMES, additions);
@@ -158,14 +157,14 @@ export function driverPod(
     ],
   };
   const labels = {
-    ...withAppId(driver.labels, sparkAppId(run)),
+    ...driver.labels,
     ...selectorLabels(run.name, DRIVER_COMPONENT),
     [SPARK_APP_SELECTOR]: sparkAppId(run),
     [SPARK_ROLE]: "driver",
     [SPARK_APP_NAME]: appNameLabel(run.name),
     [SPARK_VERSION_LABEL]: spec.sparkVersion,
   };
-  const annotations = { ...withAppId(driver.annotations, sparkAppId(run)), ...additions.annotations };
+  const annotations = { ...driver.annotations, ...additions.annotations };
   const pod: DriverPod = {
     apiVersion: "v1",
     kind: "Pod",
