@@ -520,6 +520,14 @@ describe("driver keys of sparkConf Spark or the API server would refuse", () => 
       { "spark.kubernetes.driver.volumes.emptyDir.data.mount.path": "/data" },
       { volumes: [{ name: "data", emptyDir: {} }] },
     ],
+    [
+      "a volume named like one of the hook's own",
+      { "spark.kubernetes.driver.volumes.emptyDir.tmp.mount.path": "/x" },
+    ],
+    [
+      "a volume at the driver's conf dir",
+      { "spark.kubernetes.driver.volumes.emptyDir.conf.mount.path": "/opt/spark/conf" },
+    ],
     ["a resource without a vendor", { "spark.driver.resource.gpu.amount": "1" }],
     ["an invalid pod name", { "spark.kubernetes.driver.pod.name": "Etl_Main" }],
     ["an unknown pull policy", { "spark.kubernetes.container.image.pullPolicy": "Sometimes" }],

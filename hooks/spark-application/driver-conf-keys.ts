@@ -18,9 +18,13 @@
 import type { IEnvVar, IHostPathVolumeSource, IVolume, IVolumeMount } from "kubernetes-models/v1";
 import { isLabelValue, isQualifiedName } from "../kube/names.js";
 import { parseQuantity } from "../kube/quantity.js";
+import { SPARK_CONF_DIR } from "../spark/conf.js";
 import { SPARK_APP_SELECTOR, SPARK_ROLE } from "../spark/labels.js";
+import { WRITABLE_VOLUMES } from "../spark/security.js";
 import { parseSparkBoolean } from "../spark/sizes.js";
+import { CONF_VOLUME, TEMPLATE_VOLUME } from "./driver-pod.js";
 import type { SparkApplicationSpec } from "./schema.js";
+import { EXECUTOR_TEMPLATE_DIR } from "./spark-properties.js";
 import type { UnsupportedField } from "./unsupported.js";
 
 export const DRIVER_POD_NAME_KEY = "spark.kubernetes.driver.pod.name";
@@ -244,10 +248,10 @@ export function driverConfVolumes(spec: SparkApplicationSpec): ConfVolume[] {
 /** Volumes that mount: not refused, and not an OnDemand claim whose name only Spark would know. */
 function mountableVolumes(spec: SparkApplicationSpec): { volume: IVolume; mount: IVolumeMount }[] {
   return driverConfVolumes(spec).flatMap((volume) => {
-    const claimName = volume.rendered;
-    if ("problem" in claimName) return [];
-    if (claimName.volume.persistentVolumeClaim?.claimName.includes(ON_DEMAND) === true) return [];
-    return [claimName];
+    const { rendered } = volume;
+    if ("problem" in rendered) return [];
+    if (rendered.volume.persistentVolumeClaim?.claimName.includes(ON_DEMAND) === true) return [];
+    return [rendered];
   });
 }
 
@@ -461,6 +465,19 @@ export function driverServiceConf(spec: SparkApplicationSpec): DriverServiceConf
 // ---------------------------------------------------------------------------------------------
 // What Spark would refuse, and what the hook cannot do
 
+/**
+ * Volumes and mount paths of the driver pod itself (the conf and executor template ConfigMaps,
+ * the writable scratch dirs): a sparkConf volume of the same name or at the same path would make
+ * the Pod invalid. Spark's own conf volume would clash the same way. Functions, not constants:
+ * driver-pod.ts imports this module.
+ */
+const driverOwnVolumes = (): string[] => [
+  CONF_VOLUME,
+  TEMPLATE_VOLUME,
+  ...WRITABLE_VOLUMES.map((volume) => volume.name),
+];
+const driverOwnPaths = (): string[] => [SPARK_CONF_DIR, EXECUTOR_TEMPLATE_DIR];
+
 /** An app id of Spark's form, to check label values with the placeholder filled in. */
 const SAMPLE_APP_ID = `spark-${"0".repeat(32)}`;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -505,13 +522,25 @@ export function driverConfProblems(spec: SparkApplicationSpec): string[] {
   const duplicatePaths = [...new Set(paths.filter((path, index) => paths.indexOf(path) !== index))].map(
     (path) => `${field(`${PREFIX.volumes}*`)}: more than one volume is mounted at ${path}`,
   );
-  const taken = new Set((spec.volumes ?? []).map((volume) => (volume as { name?: unknown }).name));
+  const taken = new Set<unknown>([
+    ...driverOwnVolumes(),
+    ...(spec.volumes ?? []).map((volume) => (volume as { name?: unknown }).name),
+  ]);
   const clashes = volumes
     .filter(({ name }) => taken.has(name))
     .map(
       ({ type, name }) =>
-        `${field(`${PREFIX.volumes}${type}.${name}.*`)}: spec.volumes already has a volume ${name}`,
+        `${field(`${PREFIX.volumes}${type}.${name}.*`)}: the driver pod already has a volume ${name} ` +
+        "(spec.volumes or the hook's own)",
     );
+  const takenPaths = volumes.flatMap(({ type, name, rendered }) =>
+    "problem" in rendered || !driverOwnPaths().includes(rendered.mount.mountPath)
+      ? []
+      : [
+          `${field(`${PREFIX.volumes}${type}.${name}.mount.path`)}: ${rendered.mount.mountPath} is where ` +
+            "the hook mounts the driver's conf or executor template",
+        ],
+  );
   const resources = prefixed(conf, PREFIX.resources);
   const noVendor = Object.keys(resources)
     .filter((key) => key.endsWith(".amount"))
@@ -537,6 +566,7 @@ export function driverConfProblems(spec: SparkApplicationSpec): string[] {
     ...volumeProblems,
     ...duplicatePaths,
     ...clashes,
+    ...takenPaths,
     ...noVendor,
     ...(podName === undefined || (podName.length <= 253 && DNS_SUBDOMAIN.test(podName))
       ? []
