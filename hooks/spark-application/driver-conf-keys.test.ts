@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { restrictedViolations } from "../../test/support/pod-security.js";
 import { sparkApplicationSpec } from "../../test/support/spark-applications.js";
 import { driverConfProblems, unsupportedDriverConf } from "./driver-conf-keys.js";
-import { driverPod, type DriverPod } from "./driver-pod.js";
+import { DRIVER_POD_OWN, driverPod, type DriverPod } from "./driver-pod.js";
 import { driverSize } from "./driver-size.js";
 import { NO_MONITORING } from "./monitoring.js";
 import { driverPodName, sparkAppId, type ApplicationRun } from "./names.js";
@@ -534,11 +534,11 @@ describe("driver keys of sparkConf Spark or the API server would refuse", () => 
     ["an unknown IP family", { "spark.kubernetes.driver.service.ipFamilies": "IPv5" }],
   ])("%s is invalid", (_case, sparkConf, patch) => {
     const parsed = spec(sparkConf, patch);
-    expect(driverConfProblems(parsed)).toHaveLength(1);
-    expect(specProblems(parsed)).toEqual(driverConfProblems(parsed));
+    expect(driverConfProblems(parsed, DRIVER_POD_OWN)).toHaveLength(1);
+    expect(specProblems(parsed)).toEqual(driverConfProblems(parsed, DRIVER_POD_OWN));
   });
 
   it("finds nothing wrong with a spec that sets no driver key", () => {
-    expect(driverConfProblems(spec({ "spark.executor.memory": "2g" }))).toEqual([]);
+    expect(driverConfProblems(spec({ "spark.executor.memory": "2g" }), DRIVER_POD_OWN)).toEqual([]);
   });
 });

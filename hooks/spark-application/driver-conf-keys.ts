@@ -18,13 +18,9 @@
 import type { IEnvVar, IHostPathVolumeSource, IVolume, IVolumeMount } from "kubernetes-models/v1";
 import { isLabelValue, isQualifiedName } from "../kube/names.js";
 import { parseQuantity } from "../kube/quantity.js";
-import { SPARK_CONF_DIR } from "../spark/conf.js";
 import { SPARK_APP_SELECTOR, SPARK_ROLE } from "../spark/labels.js";
-import { WRITABLE_VOLUMES } from "../spark/security.js";
 import { parseSparkBoolean } from "../spark/sizes.js";
-import { CONF_VOLUME, TEMPLATE_VOLUME } from "./driver-pod.js";
 import type { SparkApplicationSpec } from "./schema.js";
-import { EXECUTOR_TEMPLATE_DIR } from "./spark-properties.js";
 import type { UnsupportedField } from "./unsupported.js";
 
 export const DRIVER_POD_NAME_KEY = "spark.kubernetes.driver.pod.name";
@@ -465,19 +461,6 @@ export function driverServiceConf(spec: SparkApplicationSpec): DriverServiceConf
 // ---------------------------------------------------------------------------------------------
 // What Spark would refuse, and what the hook cannot do
 
-/**
- * Volumes and mount paths of the driver pod itself (the conf and executor template ConfigMaps,
- * the writable scratch dirs): a sparkConf volume of the same name or at the same path would make
- * the Pod invalid. Spark's own conf volume would clash the same way. Functions, not constants:
- * driver-pod.ts imports this module.
- */
-const driverOwnVolumes = (): string[] => [
-  CONF_VOLUME,
-  TEMPLATE_VOLUME,
-  ...WRITABLE_VOLUMES.map((volume) => volume.name),
-];
-const driverOwnPaths = (): string[] => [SPARK_CONF_DIR, EXECUTOR_TEMPLATE_DIR];
-
 /** An app id of Spark's form, to check label values with the placeholder filled in. */
 const SAMPLE_APP_ID = `spark-${"0".repeat(32)}`;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -495,12 +478,20 @@ function keyProblems(prefix: string, values: Record<string, string>, what: "labe
   ]);
 }
 
+/** Volume names and mount paths the driver pod has without any sparkConf volume. */
+export interface DriverPodOwn {
+  readonly volumes: readonly string[];
+  readonly paths: readonly string[];
+}
+
 /**
  * The driver keys whose values Spark's client would refuse (a `require` or a parse error before
- * any pod exists) or the API server would refuse in the pod or the Service. Each a message
- * naming the key, for the InvalidSpec condition.
+ * any pod exists) or the API server would refuse in the pod or the Service: a sparkConf volume
+ * named like one of `own.volumes` or mounted at one of `own.paths` would make the Pod invalid
+ * (Spark's own conf volume clashes the same way). Each a message naming the key, for the
+ * InvalidSpec condition.
  */
-export function driverConfProblems(spec: SparkApplicationSpec): string[] {
+export function driverConfProblems(spec: SparkApplicationSpec, own: DriverPodOwn): string[] {
   const conf = confOf(spec);
   const confLabels = prefixed(conf, PREFIX.labels);
   const labels = labelsTakeAppId(spec.sparkVersion) ? substituteAppId(confLabels, SAMPLE_APP_ID) : confLabels;
@@ -523,7 +514,7 @@ export function driverConfProblems(spec: SparkApplicationSpec): string[] {
     (path) => `${field(`${PREFIX.volumes}*`)}: more than one volume is mounted at ${path}`,
   );
   const taken = new Set<unknown>([
-    ...driverOwnVolumes(),
+    ...own.volumes,
     ...(spec.volumes ?? []).map((volume) => (volume as { name?: unknown }).name),
   ]);
   const clashes = volumes
@@ -534,7 +525,7 @@ export function driverConfProblems(spec: SparkApplicationSpec): string[] {
         "(spec.volumes or the hook's own)",
     );
   const takenPaths = volumes.flatMap(({ type, name, rendered }) =>
-    "problem" in rendered || !driverOwnPaths().includes(rendered.mount.mountPath)
+    "problem" in rendered || !own.paths.includes(rendered.mount.mountPath)
       ? []
       : [
           `${field(`${PREFIX.volumes}${type}.${name}.mount.path`)}: ${rendered.mount.mountPath} is where ` +

@@ -8,6 +8,7 @@
 import type { IContainer, IContainerPort, IEnvVar, IPod } from "kubernetes-models/v1";
 import { SPARK_CONF_DIR } from "../spark/conf.js";
 import { mergeEnv } from "../spark/env.js";
+import { WRITABLE_VOLUMES } from "../spark/security.js";
 import { sparkImage } from "../spark/image.js";
 import {
   SPARK_APP_NAME,
@@ -20,8 +21,8 @@ import {
   driverConfEnv,
   driverLocalDirs,
   driverTemplateContainer,
-  LOCAL_DIR_VOLUME_PREFIX,
   withDriverConf,
+  type DriverPodOwn,
   type LocalDirs,
 } from "./driver-conf-keys.js";
 import type { DriverSize } from "./driver-size.js";
@@ -62,7 +63,7 @@ export const DRIVER_COMPONENT = "driver";
 export const CONF_VOLUME = "spark-conf-volume-driver";
 export const TEMPLATE_VOLUME = "pod-template-volume";
 /** The first scratch emptyDir for shuffle and spill (see driverLocalDirs). */
-export const LOCAL_DIR_VOLUME = `${LOCAL_DIR_VOLUME_PREFIX}1`;
+export const LOCAL_DIR_VOLUME = "spark-local-dir-1";
 
 export type DriverPod = IPod & { metadata: { name: string; labels: Record<string, string> } };
 
@@ -111,6 +112,16 @@ function ports(spec: SparkApplicationSpec, additions: PodAdditions): IContainerP
 
 /** Volume names the driver pod uses itself; a generated ConfigMap or Secret volume avoids them. */
 const DRIVER_VOLUMES: readonly string[] = [CONF_VOLUME, TEMPLATE_VOLUME, LOCAL_DIR_VOLUME];
+
+/**
+ * What no sparkConf volume may take: the names of the volumes above but the local dir (a
+ * spark-local-dir-* volume replaces it), the writable scratch volumes, and the paths the
+ * ConfigMaps are mounted at.
+ */
+export const DRIVER_POD_OWN: DriverPodOwn = {
+  volumes: [CONF_VOLUME, TEMPLATE_VOLUME, ...WRITABLE_VOLUMES.map((volume) => volume.name)],
+  paths: [SPARK_CONF_DIR, EXECUTOR_TEMPLATE_DIR],
+};
 
 /**
  * The driver pod of one run. `size` comes from `driverSize` and is the same the spark.properties

@@ -8,6 +8,7 @@
  * failureRetries/retryInterval, suspend, timeToLiveSeconds) belong to the controller's lifecycle.
  */
 import { driverConfProblems, unsupportedDriverConf } from "./driver-conf-keys.js";
+import { DRIVER_POD_OWN } from "./driver-pod.js";
 import type { SparkApplicationSpec } from "./schema.js";
 
 export interface UnsupportedField {
@@ -91,6 +92,6 @@ export function specProblems(spec: SparkApplicationSpec): string[] {
     ...(spec.pythonVersion === "2"
       ? ["spec.pythonVersion: Python 2 was dropped in Spark 3.1; use 3 or leave it out"]
       : []),
-    ...driverConfProblems(spec),
+    ...driverConfProblems(spec, DRIVER_POD_OWN),
   ];
 }
