@@ -16,6 +16,7 @@ import { NO_POD_ADDITIONS } from "./pod-parts.js";
 import type { SparkApplicationSpec, SparkApplicationSpecInput } from "./schema.js";
 import { driverService, hasDriverService } from "./services.js";
 import { driverSparkConf } from "./spark-properties.js";
+import { syncSparkApplication } from "./sync.js";
 import { specProblems, unsupportedFields } from "./unsupported.js";
 
 const RUN: ApplicationRun = { name: "etl", namespace: "jobs", uid: "u-1", attempt: 1 };
@@ -451,6 +452,30 @@ describe("driver keys of sparkConf the hook cannot honour", () => {
     expect(unsupportedFields(spec({ [key]: value })).map((entry) => entry.field)).toContain(
       `spec.sparkConf[${JSON.stringify(key)}]`,
     );
+  });
+
+  it("says so in the UnsupportedFields condition of a sync, naming the key as written in the spec", () => {
+    const parent = {
+      apiVersion: "sparkhooks.dev/v1alpha1",
+      kind: "SparkApplication",
+      metadata: { name: RUN.name, namespace: RUN.namespace, uid: RUN.uid, generation: 1 },
+      spec: {
+        type: "Scala",
+        sparkVersion: "3.5.3",
+        mainClass: "com.example.Etl",
+        mainApplicationFile: "local:///opt/app/etl.jar",
+        driver: {},
+        executor: {},
+        sparkConf: { "spark.kubernetes.driver.podTemplateFile": "/opt/templates/driver.yaml" },
+      },
+    };
+    const { response } = syncSparkApplication(
+      { controller: {}, parent, children: {}, related: {}, finalizing: false } as never,
+      new Date("2026-01-01T00:00:00Z"),
+    );
+    const conditions = (response.status as { conditions: { type: string; message: string }[] }).conditions;
+    const message = conditions.find((condition) => condition.type === "UnsupportedFields")?.message;
+    expect(message).toMatch(/^spec\.sparkConf\["spark\.kubernetes\.driver\.podTemplateFile"\]: a file on/);
   });
 
   it("names a driver claim Spark's client would create, and mounts none for OnDemand", () => {
