@@ -5,6 +5,7 @@
  */
 import { Pod, Service, type IContainer, type IVolume } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
+import { SyncRequest } from "../metacontroller/protocol.js";
 import { restrictedViolations } from "../../test/support/pod-security.js";
 import { sparkApplicationSpec } from "../../test/support/spark-applications.js";
 import { driverConfProblems, unsupportedDriverConf } from "./driver-conf-keys.js";
@@ -343,6 +344,32 @@ describe("driver keys of sparkConf on the driver pod", () => {
     expect((container.env ?? []).filter((entry) => entry.name === "STAGE")).toHaveLength(1);
   });
 
+  it("builds the Spark container on driver.template's container named by podTemplateContainerName", () => {
+    const pod = render(
+      spec(
+        { "spark.kubernetes.driver.podTemplateContainerName": "main" },
+        {
+          driver: {
+            template: {
+              spec: {
+                containers: [
+                  { name: "log-shipper", image: "example.com/shipper:1" },
+                  { name: "main", env: [{ name: "FROM_TEMPLATE", value: "yes" }] },
+                ],
+              },
+            },
+          },
+        },
+      ),
+    );
+    expect(sparkContainer(pod).name).toBe("spark-kubernetes-driver");
+    expect(envOf(pod)["FROM_TEMPLATE"]).toBe("yes");
+    expect(pod.spec?.containers.map((container) => container.name)).toEqual([
+      "spark-kubernetes-driver",
+      "log-shipper",
+    ]);
+  });
+
   it("keeps Spark's own labels over spark.kubernetes.driver.label.* and the spec's selector labels", () => {
     const pod = render(
       spec({
@@ -447,6 +474,7 @@ describe("driver keys of sparkConf the hook cannot honour", () => {
     ["spark.kubernetes.driver.pod.featureSteps", "com.example.Step"],
     ["spark.kubernetes.executor.podTemplateFile", "/opt/templates/executor.yaml"],
     ["spark.kubernetes.executor.podNamePrefix", "etl"],
+    ["spark.ui.port", "4041"],
     ["spark.kubernetes.namespace", "other"],
   ])("names %s in the UnsupportedFields condition", (key, value) => {
     expect(unsupportedFields(spec({ [key]: value })).map((entry) => entry.field)).toContain(
@@ -470,7 +498,7 @@ describe("driver keys of sparkConf the hook cannot honour", () => {
       },
     };
     const { response } = syncSparkApplication(
-      { controller: {}, parent, children: {}, related: {}, finalizing: false } as never,
+      SyncRequest.parse({ controller: {}, parent }),
       new Date("2026-01-01T00:00:00Z"),
     );
     const conditions = (response.status as { conditions: { type: string; message: string }[] }).conditions;
@@ -500,6 +528,8 @@ describe("driver keys of sparkConf the hook cannot honour", () => {
 
 describe("driver keys of sparkConf Spark or the API server would refuse", () => {
   it.each<[string, Record<string, string>, Patch?]>([
+    ["spark.driver.host", { "spark.driver.host": "driver.example.com" }],
+    ["spark.driver.bindAddress", { "spark.driver.bindAddress": "0.0.0.0" }],
     ["a reserved label", { "spark.kubernetes.driver.label.spark-role": "x" }],
     ["an invalid label value", { "spark.kubernetes.driver.label.team": "not valid!" }],
     ["{{APP_ID}} in a label before Spark 4.0", { "spark.kubernetes.driver.label.run": "{{APP_ID}}" }],

@@ -478,6 +478,12 @@ function keyProblems(prefix: string, values: Record<string, string>, what: "labe
   ]);
 }
 
+/**
+ * DriverServiceFeatureStep refuses both with `require`: the bind address is the pod's IP and the
+ * host the Service's name (or, from Spark 4.1 here, the pod's IP).
+ */
+const MANAGED_ADDRESSES: readonly string[] = ["spark.driver.bindAddress", "spark.driver.host"];
+
 /** Volume names and mount paths the driver pod has without any sparkConf volume. */
 export interface DriverPodOwn {
   readonly volumes: readonly string[];
@@ -546,6 +552,9 @@ export function driverConfProblems(spec: SparkApplicationSpec, own: DriverPodOwn
   const policy = conf[SERVICE_IP_FAMILY_POLICY];
   const families = ipFamilyTexts(conf);
   return [
+    ...MANAGED_ADDRESSES.filter((key) => conf[key] !== undefined).map(
+      (key) => `${field(key)}: Spark does not allow it on Kubernetes, where the driver's address is managed`,
+    ),
     ...keyProblems(PREFIX.labels, labels, "label"),
     ...reserved,
     ...keyProblems(PREFIX.annotations, annotations, "annotation"),
@@ -637,6 +646,10 @@ const UNSUPPORTED_KEYS: readonly [string, string][] = [
     "spark.kubernetes.executor.podNamePrefix",
     "the hook names executors after the application and attempt, so two attempts never share names",
   ],
+  ...["spark.driver.port", "spark.driver.blockManager.port", "spark.ui.port"].map((key): [string, string] => [
+    key,
+    "the hook fixes the driver's ports at 7078, 7079 and 4040, which its Services and the UI Service target",
+  ]),
   [
     "spark.kubernetes.namespace",
     "the driver and its executors always run in the SparkApplication's namespace",
