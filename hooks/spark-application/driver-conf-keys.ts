@@ -8,8 +8,9 @@
  * after the prefix is the name) and applied as the feature steps of KubernetesDriverBuilder
  * apply them (Spark 3.5 and 4.x): BasicDriverFeatureStep, DriverKubernetesCredentialsFeatureStep,
  * DriverServiceFeatureStep, MountSecretsFeatureStep, EnvSecretsFeatureStep,
- * MountVolumesFeatureStep, HadoopConfDriverFeatureStep, PodTemplateConfigMapStep and
- * LocalDirsFeatureStep. The typed fields of the spec win over the keys, as kubeflow documents.
+ * MountVolumesFeatureStep, HadoopConfDriverFeatureStep and LocalDirsFeatureStep, and the
+ * template container choice of KubernetesDriverBuilder. The typed fields of the spec win over
+ * the keys, as kubeflow documents.
  *
  * Executor keys (spark.kubernetes.executor.*, spark.kubernetes.node.selector.*, executor
  * volumes, secrets, spark.executorEnv.*) need nothing here: the driver applies them itself when
@@ -64,9 +65,9 @@ const EXECUTOR_ID_PLACEHOLDER = "{{EXECUTOR_ID}}";
 const RESERVED_LABELS: readonly string[] = [SPARK_APP_SELECTOR, SPARK_ROLE];
 
 /** Volumes named like this are the driver's local dirs instead of emptyDirs (LocalDirsFeatureStep). */
-export const LOCAL_DIR_VOLUME_PREFIX = "spark-local-dir-";
+const LOCAL_DIR_VOLUME_PREFIX = "spark-local-dir-";
 /** Spark's default local dir is `/var/data/spark-<uuid>`; a fixed name keeps the pod deterministic. */
-export const DEFAULT_LOCAL_DIR = "/var/data/spark-local-dir-1";
+const DEFAULT_LOCAL_DIR = "/var/data/spark-local-dir-1";
 
 type Conf = Readonly<Record<string, string>>;
 
@@ -114,7 +115,7 @@ type VolumeType = (typeof VOLUME_TYPES)[number];
 /** MountVolumesFeatureStep's claim name that asks Spark to create a claim per pod. */
 const ON_DEMAND = "OnDemand";
 
-export interface ConfVolume {
+interface ConfVolume {
   readonly type: string;
   readonly name: string;
   /** The volume and its mount in the Spark container, or why Spark would refuse them. */
@@ -221,7 +222,7 @@ function renderVolume(
 }
 
 /** The driver's volumes from spark.kubernetes.driver.volumes.<type>.<name>.*, in key order. */
-export function driverConfVolumes(spec: SparkApplicationSpec): ConfVolume[] {
+function driverConfVolumes(spec: SparkApplicationSpec): ConfVolume[] {
   const byVolume = new Map<string, { type: string; name: string; options: Record<string, string> }>();
   for (const [key, value] of Object.entries(prefixed(confOf(spec), PREFIX.volumes))) {
     const [type, name, ...rest] = key.split(".");
@@ -274,7 +275,10 @@ function pullPolicyOf(conf: Conf): PullPolicy | undefined {
 /** A Kubernetes object in a field the spec keeps as written (volumes, mounts). */
 const asPreserved = (object: object): Record<string, unknown> => ({ ...object });
 
-/** The Spark images: the driver's own key wins over the shared one (BasicDriverFeatureStep). */
+/**
+ * The image driver and executors share: spec.image, else spark.kubernetes.container.image (the
+ * driver's own image, driver.image or spark.kubernetes.driver.container.image, goes over it).
+ */
 export function confContainerImage(spec: SparkApplicationSpec): string | undefined {
   return spec.image ?? confOf(spec)[CONTAINER_IMAGE];
 }
@@ -286,10 +290,12 @@ export function hadoopConfigMap(spec: SparkApplicationSpec): string | undefined 
 
 /**
  * The spec the driver pod of the run with Spark app id `appId` is rendered from: the driver's
- * typed fields with the sparkConf keys folded in under them. Per key the typed field wins; among the keys Spark's own order holds
- * (the driver's key over the shared one). Node selectors merge per label: the shared keys,
- * spec.nodeSelector, the driver's keys, driver.nodeSelector, each over the one before, as
- * BasicDriverFeatureStep adds the driver's selector after the shared one.
+ * typed fields with the sparkConf keys folded in under them. Per key the typed field wins;
+ * among the keys Spark's own order holds (the driver's key over the shared one). Node selectors
+ * merge per label: the shared keys, spec.nodeSelector, the driver's keys, driver.nodeSelector,
+ * each over the one before, as BasicDriverFeatureStep adds the driver's selector after the
+ * shared one (kubeflow passes spec.nodeSelector as the shared keys). The scheduler likewise:
+ * driver.schedulerName, the driver's key, batchScheduler, the shared key.
  */
 export function withDriverConf(spec: SparkApplicationSpec, appId: string): SparkApplicationSpec {
   const conf = confOf(spec);
@@ -384,7 +390,12 @@ export function driverResourceLimits(spec: SparkApplicationSpec): Record<string,
   );
 }
 
-/** Which container of driver.template the Spark container is built on (PodTemplateConfigMapStep). */
+/**
+ * Which container of driver.template the Spark container is built on: the one named by
+ * spark.kubernetes.driver.podTemplateContainerName (KubernetesDriverBuilder, through
+ * KubernetesUtils.selectSparkContainer). It keeps our container's name, which the lifecycle
+ * reads the driver's state from.
+ */
 export function driverTemplateContainer(spec: SparkApplicationSpec, fallback: string): string {
   return confOf(spec)[TEMPLATE_CONTAINER_NAME] ?? fallback;
 }
