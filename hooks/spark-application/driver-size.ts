@@ -6,6 +6,7 @@
  */
 import { toMebibytes } from "../kube/quantity.js";
 import { byteStringAs, parseSparkDouble } from "../spark/sizes.js";
+import { driverResourceLimits } from "./driver-conf-keys.js";
 import { DEFAULT_CORES, DEFAULT_MEMORY, type SparkApplicationSpec } from "./schema.js";
 
 export type ResourceType = "java" | "python" | "r";
@@ -108,6 +109,8 @@ export function driverSize(spec: SparkApplicationSpec): DriverSizeResult {
         limits: {
           ...(cpuLimit === undefined ? {} : { cpu: cpuLimit }),
           memory: memoryLimit?.text ?? `${requestMiB}Mi`,
+          // spark.driver.resource.<name>.amount/.vendor, under driver.gpu.
+          ...driverResourceLimits(spec),
           ...(gpu === undefined ? {} : { [gpu.name]: String(gpu.quantity) }),
         },
       },
