@@ -510,6 +510,15 @@ describe("Spark 4.1 and later", () => {
   });
 });
 
+describe("fields the hook does not act on", () => {
+  it("are named once each by their path in UnsupportedFields", async () => {
+    const { answer } = await syncAt(newWorld(exampleApplication("pyspark-pi.yaml")), 0);
+    const message = conditionOf(answer.status, "UnsupportedFields")?.["message"];
+    expect(message).toMatch(/^spec\.pythonVersion: /);
+    expect(message).not.toContain("spec.spec.");
+  });
+});
+
 describe("finalize", () => {
   it("asks for no child and is not finalized while anything is observed, then finalized once nothing is", async () => {
     const running = (

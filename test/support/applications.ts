@@ -22,8 +22,10 @@ import { formatTime } from "../../hooks/kube/conditions.js";
 import { SPARK_APP_SELECTOR, SPARK_ROLE, selectorLabels } from "../../hooks/spark/labels.js";
 import { DRIVER_CONTAINER } from "../../hooks/spark-application/driver-pod.js";
 import { EXECUTOR_COMPONENT, EXECUTOR_CONTAINER } from "../../hooks/spark-application/executor-template.js";
-import { API_VERSION, KIND } from "../../hooks/spark-application/schema.js";
-import { CHILD_TYPES } from "../../hooks/spark-application/sync.js";
+import { API_VERSION, KIND, SparkApplicationSpec } from "../../hooks/spark-application/schema.js";
+import { CHILD_TYPES, syncSparkApplication } from "../../hooks/spark-application/sync.js";
+import { structuralSchema } from "../../hooks/crd/structural.js";
+import { applyDefaults } from "../crd/structural-rules.js";
 import { observe } from "./observe.js";
 
 export const APP_UID = "8d2f6a71-3c1b-4e59-a0d4-7b9e2c5f1a36";
@@ -36,15 +38,21 @@ export function secondsAfter(seconds: number): Date {
 
 const examplesDir = join(dirname(fileURLToPath(import.meta.url)), "../../examples/sparkapplication");
 
-/** The SparkApplication of examples/sparkapplication/<file> as a user applies it (no status). */
-export function exampleApplication(file: string): KubeObject {
+const specSchema = structuralSchema(SparkApplicationSpec, { path: "spec" });
+
+/**
+ * The SparkApplication of examples/sparkapplication/<file> as Metacontroller reads it once a user
+ * applied it: the CRD's defaults filled in by the API server, no status yet.
+ */
+export function exampleApplication(file: string, createdAt = T0): KubeObject {
   const { documents, errors } = parseYaml(readFileSync(join(examplesDir, file), "utf8"), file);
   if (errors.length > 0) throw new Error(errors.join("\n"));
   const found = (documents as KubeObject[]).find((document) => document.kind === KIND);
   if (found === undefined) throw new Error(`${file}: no ${KIND}`);
   return {
     ...found,
-    metadata: { ...found.metadata, uid: APP_UID, generation: 1, creationTimestamp: formatTime(T0) },
+    metadata: { ...found.metadata, uid: APP_UID, generation: 1, creationTimestamp: formatTime(createdAt) },
+    spec: applyDefaults((found as { spec?: unknown }).spec, specSchema),
   };
 }
 
@@ -82,14 +90,18 @@ export function byType(
   return grouped;
 }
 
-/** The related objects the customize rules select: executor pods and spec.sparkConfigMap. */
-function relatedByType(objects: readonly KubeObject[]): SyncRequest["related"] {
-  return objects.length === 0
-    ? {}
-    : byType(objects, [
-        { apiVersion: "v1", kind: "Pod" },
-        { apiVersion: "v1", kind: "ConfigMap" },
-      ]);
+/**
+ * The related objects the customize rules select: one map per rule, empty or not, as
+ * Metacontroller's GetRelatedObjects initialises a group for each rule before listing it.
+ */
+function relatedByType(parent: KubeObject, objects: readonly KubeObject[]): SyncRequest["related"] {
+  const sparkConfigMap = (parent as { spec?: { sparkConfigMap?: unknown } }).spec?.sparkConfigMap;
+  return byType(objects, [
+    { apiVersion: "v1", kind: "Pod" },
+    ...(typeof sparkConfigMap === "string" && sparkConfigMap !== ""
+      ? [{ apiVersion: "v1", kind: "ConfigMap" }]
+      : []),
+  ]);
 }
 
 export function applicationRequest(
@@ -98,7 +110,7 @@ export function applicationRequest(
   related: readonly KubeObject[] = [],
   finalizing = false,
 ): SyncRequest {
-  return { parent, children: byType(children), related: relatedByType(related), finalizing };
+  return { parent, children: byType(children), related: relatedByType(parent, related), finalizing };
 }
 
 export interface HookAnswer<T> {
@@ -182,6 +194,13 @@ export async function step(
   );
   if (status !== 200) throw new Error(`sync answered ${status}: ${text}`);
   return { answer: body, text, world: apply(world, body, now) };
+}
+
+/** The same step without HTTP, for scripts that build requests (test/golden/record-application-requests.ts). */
+export function stepDirect(world: World, now: Date): { answer: SyncAnswer; world: World } {
+  const answer = syncSparkApplication(applicationRequest(world.parent, world.children, world.related), now)
+    .response as SyncAnswer;
+  return { answer, world: apply(world, answer, now) };
 }
 
 // --- observed children ------------------------------------------------------------------------
