@@ -456,6 +456,16 @@ describe("an invalid spec", () => {
       (spec) => ({ ...spec, driver: { ...(spec["driver"] as object), memory: "lots" } }),
       "driver.memory",
     ],
+    [
+      "a driver memoryLimit below heap + overhead",
+      (spec) => ({ ...spec, driver: { ...(spec["driver"] as object), memoryLimit: "512Mi" } }),
+      "spec.driver.memoryLimit",
+    ],
+    [
+      "an overhead factor that makes the driver's memory more than a Kubernetes quantity holds",
+      (spec) => ({ ...spec, memoryOverheadFactor: "1e20" }),
+      "spec.memoryOverheadFactor",
+    ],
   ];
   for (const [what, change, field] of cases) {
     it(`(${what}) keeps every observed child byte for byte and reports InvalidSpec naming ${field}`, async () => {
