@@ -74,10 +74,17 @@ function changedSpec(world: World, change: (spec: Record<string, unknown>) => Re
 }
 
 // New applications, as created: Scala on Spark 3.5 (headless driver Service), Scala on 4.0
-// (still before useDriverPodIP), PySpark on 4.0.
+// (still before useDriverPodIP), PySpark on 4.0, Scala on 4.1.
 write("create-spark-pi-3.5", newWorld(exampleApplication("spark-pi-3.5.yaml", before(2))));
 write("create-spark-pi-4.0", newWorld(exampleApplication("spark-pi.yaml", before(2))));
 write("create-pyspark-pi", newWorld(exampleApplication("pyspark-pi.yaml", before(2))));
+
+// spark-pi.yaml moved to Spark 4.1: executors dial the driver pod's IP, no driver Service.
+const pi = exampleApplication("spark-pi.yaml", before(2)) as KubeObject & { spec: Record<string, unknown> };
+write(
+  "create-spark-pi-4.1",
+  newWorld({ ...pi, spec: { ...pi.spec, sparkVersion: "4.1.2", image: "docker.io/apache/spark:4.1.2" } }),
+);
 
 // Running for two minutes with two executors, one still pending.
 const running = runningSince("spark-pi-3.5.yaml", 120);
