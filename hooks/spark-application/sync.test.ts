@@ -175,6 +175,85 @@ describe("an application from creation to completion (examples/sparkapplication/
   });
 });
 
+describe("a driver pod with a sidecar", () => {
+  it("is SUCCEEDING while the sidecar keeps the pod running, and COMPLETED once the grace period is over", async () => {
+    const running = (
+      await syncAt((await syncAt(newWorld(exampleApplication("spark-pi-3.5.yaml")), 0)).world, 5)
+    ).world;
+    // The Spark container exited 0 at 60 s; a log shipper beside it keeps the pod Running.
+    const sparkDone = changeChild(running, "spark-pi-driver", (pod) => {
+      const ended = driverSucceeded(pod, secondsAfter(60));
+      return { ...ended, status: { ...(ended.status as object), phase: "Running" } };
+    });
+    const succeeding = await syncAt(sparkDone, 61);
+    expect(stateOf(succeeding.answer.status)).toBe("SUCCEEDING");
+    expect(succeeding.answer.resyncAfterSeconds).toBe(29);
+    const completed = await syncAt(succeeding.world, 90);
+    expect(stateOf(completed.answer.status)).toBe("COMPLETED");
+    expect(completed.answer.status["terminationTime"]).toBe("2026-12-01T10:01:00Z");
+  });
+});
+
+describe("executors of a failed run", () => {
+  it("last seen running are reported FAILED once the run has failed", async () => {
+    const running = (
+      await syncAt((await syncAt(newWorld(exampleApplication("spark-pi-3.5.yaml")), 0)).world, 5)
+    ).world;
+    const driver = driverOf(running, "spark-pi-driver");
+    const seen = (await syncAt({ ...running, related: [executorPod("spark-pi", driver, 1)] }, 10)).world;
+    const failed = changeChild({ ...seen, related: [] }, "spark-pi-driver", (pod) =>
+      driverFailed(pod, secondsAfter(30)),
+    );
+    const { answer } = await syncAt(failed, 31);
+    expect(stateOf(answer.status)).toBe("FAILED");
+    expect(Object.values(answer.status["executorState"] as object)).toEqual(["FAILED"]);
+  });
+});
+
+describe("restartPolicy Always", () => {
+  it("runs the application again after a success, with a new driver pod", async () => {
+    const parent = exampleApplication("spark-pi-3.5.yaml") as KubeObject & { spec: object };
+    const always = newWorld({
+      ...parent,
+      spec: { ...parent.spec, restartPolicy: { type: "Always", onFailureRetryInterval: 30 } },
+    });
+    const running = (await syncAt((await syncAt(always, 0)).world, 5)).world;
+    const done = changeChild(running, "spark-pi-driver", (pod) => driverSucceeded(pod, secondsAfter(60)));
+    const waiting = await syncAt(done, 61);
+    expect(waiting.answer.status).toMatchObject({
+      applicationState: { state: "PENDING_RERUN" },
+      rerunTime: "2026-12-01T10:01:30Z",
+    });
+    const rerun = await syncAt(waiting.world, 90);
+    expect(names(pods(rerun.answer.children))).toEqual(["Pod/spark-pi-driver-2"]);
+    expect(rerun.answer.status).toMatchObject({
+      attempt: 2,
+      failures: { application: 0, infrastructure: 0 },
+    });
+  });
+});
+
+describe("a spec change on a completed application", () => {
+  it("runs it again under the new spec, as kubeflow does", async () => {
+    const running = (
+      await syncAt((await syncAt(newWorld(exampleApplication("spark-pi-3.5.yaml")), 0)).world, 5)
+    ).world;
+    const done = changeChild(running, "spark-pi-driver", (pod) => driverSucceeded(pod, secondsAfter(60)));
+    const completed = (await syncAt(done, 61)).world;
+    const invalidating = await syncAt(
+      withSpec(completed, (spec) => ({ ...spec, arguments: ["10"] })),
+      100,
+    );
+    expect(stateOf(invalidating.answer.status)).toBe("INVALIDATING");
+    const next = await syncAt(invalidating.world, 102);
+    expect(next.answer.status).toMatchObject({ applicationState: { state: "SUBMITTED" }, attempt: 2 });
+    expect(conditionOf(next.answer.status, "Ready")).toMatchObject({
+      status: "False",
+      lastTransitionTime: "2026-12-01T10:01:40Z",
+    });
+  });
+});
+
 describe("condition timestamps", () => {
   it("move only when a condition's status flips, not when its reason or message does", async () => {
     const submitted = await syncAt(newWorld(exampleApplication("spark-pi-3.5.yaml")), 0);
