@@ -462,6 +462,33 @@ describe("a driver pod deleted while it runs", () => {
   });
 });
 
+describe("a fixed spec.driver.podName", () => {
+  it("reruns under the same pod name only after the failed run's pod is gone", async () => {
+    const parent = exampleApplication("spark-pi-on-failure.yaml") as KubeObject & {
+      spec: { driver: object };
+    };
+    const fixed = newWorld({
+      ...parent,
+      spec: { ...parent.spec, driver: { ...parent.spec.driver, podName: "pi" } },
+    });
+    const running = (await syncAt((await syncAt(fixed, 0)).world, 5)).world;
+    const pending = (
+      await syncAt(
+        changeChild(running, "pi", (pod) => driverFailed(pod, secondsAfter(20))),
+        21,
+      )
+    ).world;
+    const dropping = await syncAt(pending, 30);
+    expect(stateOf(dropping.answer.status)).toBe("PENDING_RERUN");
+    expect(dropping.answer.children).toEqual([]);
+    const rerun = await syncAt(dropping.world, 32);
+    expect(names(rerun.answer.children)).toEqual(
+      expect.arrayContaining(["Pod/pi", "ConfigMap/spark-pi-on-failure-conf-2"]) as unknown,
+    );
+    expect(rerun.answer.status).toMatchObject({ attempt: 2, applicationState: { state: "SUBMITTED" } });
+  });
+});
+
 describe("a spec change on a live application", () => {
   it("removes every child (INVALIDATING), then starts a new run with the counters reset", async () => {
     const on = newWorld(exampleApplication("spark-pi-on-failure.yaml"));
