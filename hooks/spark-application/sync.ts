@@ -53,6 +53,16 @@ interface Rendered {
   readonly problems: string[];
 }
 
+/**
+ * Problems of the spec itself that only rendering finds (the driver's size, the Services).
+ * They are checked before the lifecycle acts: a live application edited to one of them keeps
+ * its driver, instead of losing it (INVALIDATING) and then failing to start the next run.
+ */
+function renderProblems(spec: SparkApplicationSpec): string[] {
+  const size = driverSize(spec);
+  return [...serviceProblems(spec), ...(size.ok ? [] : size.errors)];
+}
+
 /** The children of one run, or the problems that keep it from being rendered. */
 function renderRun(
   run: ApplicationRun,
@@ -212,7 +222,7 @@ export function syncSparkApplication(request: SyncRequest, now: Date): SyncResul
   const parsed = parseSparkApplicationSpec((parent as { spec?: unknown }).spec);
   if (!parsed.ok) return rejectSpec(request, context, previous, parsed.errors);
   const spec = parsed.spec;
-  const invalid = [...nameProblems(parent.metadata.name), ...specProblems(spec)];
+  const invalid = [...nameProblems(parent.metadata.name), ...specProblems(spec), ...renderProblems(spec)];
   if (invalid.length > 0) return rejectSpec(request, context, previous, invalid);
 
   const lifecycle = decideLifecycle({
