@@ -636,7 +636,7 @@ describe("fields the hook does not act on", () => {
 });
 
 describe("finalize", () => {
-  it("asks for no child and is not finalized while anything is observed, then finalized once nothing is", async () => {
+  it("removes the driver first, keeps its ConfigMap and Services until it is gone, and is finalized only once nothing is observed", async () => {
     const running = (
       await syncAt((await syncAt(newWorld(exampleApplication("spark-pi-3.5.yaml")), 0)).world, 5)
     ).world;
@@ -646,7 +646,10 @@ describe("finalize", () => {
       applicationRequest(running.parent, running.children, running.related),
     );
     expect(deleting.status).toBe(200);
-    expect(deleting.body).toMatchObject({ children: [], finalized: false });
+    expect(deleting.body).toMatchObject({ finalized: false });
+    expect(names(deleting.body.children)).toEqual(
+      names(running.children.filter((child) => child.kind !== "Pod")),
+    );
     expect(deleting.body.resyncAfterSeconds).toBeGreaterThan(0);
     expect(conditionOf(deleting.body.status, "Ready")).toMatchObject({ status: "False", reason: "Deleting" });
 

@@ -34,8 +34,10 @@ import {
   SPARK_PROPERTIES_FILE,
   sparkPropertiesFile,
 } from "./spark-properties.js";
+import { kubeObjectProblems } from "./kube-object-checks.js";
 import { runSpecHash } from "./spec-hash.js";
 import { applicationStatus, invalidSpecStatus, type StatusContext } from "./status.js";
+import { TERMINAL_STATES } from "./status-schema.js";
 import { unsupportedFields, specProblems } from "./unsupported.js";
 
 /** The child types this controller owns; composite-controllers/sparkapplication.yaml lists the same. */
@@ -144,7 +146,12 @@ function uiAddress(request: SyncRequest, serviceName: string, port: number): str
  * the driver process.
  */
 function finalize(request: SyncRequest, context: StatusContext): SyncResult {
-  const remaining = everythingObserved(request).length;
+  const observed = everythingObserved(request);
+  const drivers = observedOfType(request.children, "v1", "Pod").length;
+  // While a driver pod exists its ConfigMap and Services stay, so a driver that takes its
+  // termination grace period to stop keeps its configuration mounted until it is gone.
+  const children = drivers > 0 ? observed.filter((child) => child.kind !== "Pod") : [];
+  const remaining = observed.length;
   const previous =
     typeof context.previousStatus === "object" && context.previousStatus !== null
       ? (context.previousStatus as Record<string, unknown>)
@@ -153,7 +160,7 @@ function finalize(request: SyncRequest, context: StatusContext): SyncResult {
   return {
     response: {
       status: { ...kept, conditions: settleFinalizing(context, remaining) },
-      children: [],
+      children,
       ...(remaining === 0
         ? { finalized: true }
         : { finalized: false, resyncAfterSeconds: FINALIZE_POLL_SECONDS }),
@@ -222,8 +229,17 @@ export function syncSparkApplication(request: SyncRequest, now: Date): SyncResul
   const parsed = parseSparkApplicationSpec((parent as { spec?: unknown }).spec);
   if (!parsed.ok) return rejectSpec(request, context, previous, parsed.errors);
   const spec = parsed.spec;
-  const invalid = [...nameProblems(parent.metadata.name), ...specProblems(spec), ...renderProblems(spec)];
+  const invalid = [...nameProblems(parent.metadata.name), ...kubeObjectProblems(spec), ...specProblems(spec)];
+  // Render problems only once the preserved objects are known to have the fields it reads.
+  if (invalid.length === 0) invalid.push(...renderProblems(spec));
   if (invalid.length > 0) return rejectSpec(request, context, previous, invalid);
+
+  // A missing spec.sparkConfigMap must not remove a live driver on its way to a rerun that
+  // could not start; an application that has ended no longer needs it.
+  if (!TERMINAL_STATES.has(previous.state ?? "SUBMITTED")) {
+    const userConf = sparkConfigMapFiles(spec, observedOfType(request.related, "v1", "ConfigMap"));
+    if (!userConf.ok) return rejectSpec(request, context, previous, [userConf.problem]);
+  }
 
   const lifecycle = decideLifecycle({
     spec,
