@@ -275,6 +275,29 @@ describe("infrastructure failures are counted apart from application failures", 
     expect(["PENDING_RERUN", "SUBMITTED"]).toContain(lifecycle.record.state);
   });
 
+  it("a driver evicted with its container killed (reason Evicted, exit 137, no DisruptionTarget) is infrastructure", () => {
+    const evicted = driverPod(running(1), {
+      phase: "Failed",
+      reason: "Evicted",
+      terminated: { exitCode: 137, finishedAt: iso(40), reason: "Error" },
+    });
+    const lifecycle = decide(running(1), [evicted], at(41), onFailure);
+    expect(lifecycle.record.failures).toEqual({ application: 0, infrastructure: 1 });
+    expect(lifecycle.record.errorMessage).toBe(
+      "driver pod failed: Evicted; driver container exited with code 137 (Error)",
+    );
+  });
+
+  it("a pod reason the platform does not give (a plain Error) leaves a non-zero exit the application's", () => {
+    const failed = driverPod(running(1), {
+      phase: "Failed",
+      reason: "Whatever",
+      terminated: { exitCode: 1, finishedAt: iso(40) },
+    });
+    const lifecycle = decide(running(1), [failed], at(41), onFailure);
+    expect(lifecycle.record.failures).toEqual({ application: 1, infrastructure: 0 });
+  });
+
   it("a preempted driver (DisruptionTarget) that exited with SIGTERM's 143 is infrastructure, not the application", () => {
     const preempted = driverPod(running(1), {
       phase: "Failed",
