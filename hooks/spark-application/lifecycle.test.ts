@@ -325,6 +325,22 @@ describe("infrastructure failures are counted apart from application failures", 
     expect(lifecycle.record.errorMessage).toMatch(/did not start within 60s .*ImagePullBackOff/);
   });
 
+  it("a driver that timed out starting is removed, not kept for logs it does not have, so it never starts late", () => {
+    const submitted = running(1, { state: "SUBMITTED" });
+    const stuck = driverPod(submitted, { phase: "Pending", waiting: "ImagePullBackOff" });
+    const never = { driver: { startTimeoutSeconds: 60 } };
+    const timedOut = decide(submitted, [stuck], at(61), never);
+    expect(timedOut.record.state).toBe("FAILED");
+    expect(timedOut.keepDriver).toBe(false);
+    // The next sync still observes the pod on its way out.
+    const after = decide({ ...timedOut.record }, [stuck], at(62), never);
+    expect(after.record.state).toBe("FAILED");
+    expect(after.keepDriver).toBe(false);
+    const retrying = decide(submitted, [stuck], at(61), { ...never, ...onFailure });
+    expect(retrying.record.state).toBe("PENDING_RERUN");
+    expect(retrying.keepDriver).toBe(false);
+  });
+
   it("with restartPolicy Never no run is repeated, whatever the cause (kubeflow's promise)", () => {
     const evicted = driverPod(running(1), { phase: "Failed", reason: "Evicted" });
     const lifecycle = decide(running(1), [evicted], at(50));
