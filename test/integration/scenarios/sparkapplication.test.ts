@@ -199,8 +199,12 @@ function recordStates(name: string): { readonly seen: string[]; stop(): void } {
   return { seen, stop };
 }
 
+/** The driver pod's Spark container (Spark's default name, which the hook keeps). */
+const DRIVER_CONTAINER = "spark-kubernetes-driver";
+
 interface DriverEnd {
-  readonly phase: "Succeeded" | "Failed";
+  /** Running: only the Spark container ended; the pod's other containers (sidecars) still run. */
+  readonly phase: "Succeeded" | "Failed" | "Running";
   readonly exitCode: number;
   /** The container's termination reason. Default Completed for exit code 0, else Error. */
   readonly containerReason?: string;
@@ -212,8 +216,9 @@ interface DriverEnd {
 
 /**
  * Ends the driver the way the kubelet reports it, through pods/<name>/status: the phase, the
- * driver container terminated with its exit code and finishedAt, Ready and ContainersReady
- * False. A JSON merge patch replaces lists whole, so the conditions go complete.
+ * driver container terminated with its exit code and finishedAt (with phase Running only the
+ * Spark container), Ready and ContainersReady False. A JSON merge patch replaces lists whole,
+ * so the conditions and container statuses go complete.
  */
 async function endDriver(podName: string, end: DriverEnd): Promise<void> {
   const pod = await world.kube.get<DriverPodView>(podPath(podName));
@@ -232,15 +237,20 @@ async function endDriver(podName: string, end: DriverEnd): Promise<void> {
       phase: end.phase,
       ...(end.podReason ?? {}),
       conditions,
-      containerStatuses: pod.spec.containers.map((container) => ({
-        name: container.name,
-        image: container.image,
-        imageID: "",
-        ready: false,
-        started: false,
-        restartCount: 0,
-        state: { terminated: { exitCode: end.exitCode, reason, startedAt: now, finishedAt: now } },
-      })),
+      containerStatuses: pod.spec.containers.map((container) => {
+        const ends = end.phase !== "Running" || container.name === DRIVER_CONTAINER;
+        return {
+          name: container.name,
+          image: container.image,
+          imageID: "",
+          ready: !ends,
+          started: !ends,
+          restartCount: 0,
+          state: ends
+            ? { terminated: { exitCode: end.exitCode, reason, startedAt: now, finishedAt: now } }
+            : { running: { startedAt: now } },
+        };
+      }),
     },
   });
 }
@@ -485,6 +495,46 @@ describe("SparkApplication on a real control plane with the real Metacontroller"
     await runningDriver("evicted-plain-driver-2");
     await endDriver("evicted-plain-driver-2", { phase: "Succeeded", exitCode: 0 });
     await reaches("evicted-plain", "COMPLETED");
+    await expectSteady(world);
+  });
+
+  it("reruns a driver pod deleted while it runs, as an infrastructure failure", async () => {
+    await submit(
+      "deleted",
+      sparkPi({
+        restartPolicy: { type: "OnFailure", onFailureRetries: 0, onInfrastructureFailureRetryInterval: 1 },
+      }),
+    );
+    await runningDriver("deleted-driver");
+    await reaches("deleted", "RUNNING");
+    const deletedAt = performance.now();
+    // A drain or a user: the driver pod goes away under the running application.
+    await world.kube.delete(podPath("deleted-driver"));
+    await runningDriver("deleted-driver-2");
+    const rerun = await reaches("deleted", "RUNNING", (view) => view.status?.attempt === 2);
+    timing(`deleted: next driver Running ${seconds(deletedAt)} s after the driver pod was deleted`);
+    expect(rerun.status?.failures).toEqual({ application: 0, infrastructure: 1 });
+    expect(await driverPodNames("deleted")).toEqual(["deleted-driver-2"]);
+    await expectSteady(world);
+  });
+
+  it("waits in SUCCEEDING while a sidecar runs on, and completes when the pod ends", async () => {
+    const sidecar = {
+      name: "log-shipper",
+      image: "busybox:1.36",
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+    };
+    await submit("sidecar", sparkPi({ driver: { cores: 1, memory: "512m", sidecars: [sidecar] } }));
+    await runningDriver("sidecar-driver");
+    await reaches("sidecar", "RUNNING");
+    await endDriver("sidecar-driver", { phase: "Running", exitCode: 0 });
+    const succeeding = await reaches("sidecar", "SUCCEEDING");
+    expect(condition(succeeding, "Ready")).toMatchObject({ status: "False", reason: "Succeeding" });
+    expect(condition(succeeding, "Reconciling")).toMatchObject({ status: "True" });
+    await endDriver("sidecar-driver", { phase: "Succeeded", exitCode: 0 });
+    const completed = await reaches("sidecar", "COMPLETED");
+    expect(condition(completed, "Ready")).toMatchObject({ status: "True", reason: "Completed" });
+    expect(await driverPodNames("sidecar")).toEqual(["sidecar-driver"]);
     await expectSteady(world);
   });
 
