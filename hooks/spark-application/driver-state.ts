@@ -121,12 +121,24 @@ export function driverState(pod: KubeObject): DriverState {
     if (disrupted !== undefined) {
       return { kind: "failed", cause: "infrastructure", reason: disrupted, podEnded, ...at };
     }
-    if (terminated !== undefined) {
-      return { kind: "failed", cause: "application", reason: exitFailure(terminated), podEnded, ...at };
-    }
     const podReason = text(status, "reason");
     const podMessage = text(status, "message");
     const described = [podReason, podMessage].filter((part) => part !== undefined).join(": ");
+    // The kubelet kills the containers of a pod it evicts or shuts down (137 or 143) and then
+    // sets the pod's reason; without a DisruptionTarget condition (kubelets before
+    // PodDisruptionConditions) that reason alone says the exit code was not the application's.
+    if (terminated !== undefined && podReason !== undefined && INFRASTRUCTURE_POD_REASONS.has(podReason)) {
+      return {
+        kind: "failed",
+        cause: "infrastructure",
+        reason: `driver pod failed: ${described}; ${exitFailure(terminated)}`,
+        podEnded,
+        ...at,
+      };
+    }
+    if (terminated !== undefined) {
+      return { kind: "failed", cause: "application", reason: exitFailure(terminated), podEnded, ...at };
+    }
     return {
       kind: "failed",
       // A Failed pod without a terminated Spark container never ran the application.

@@ -278,6 +278,29 @@ describe("infrastructure failures are counted apart from application failures", 
     expect(["PENDING_RERUN", "SUBMITTED"]).toContain(lifecycle.record.state);
   });
 
+  it("a driver evicted with its container killed (reason Evicted, exit 137, no DisruptionTarget) is infrastructure", () => {
+    const evicted = driverPod(running(1), {
+      phase: "Failed",
+      reason: "Evicted",
+      terminated: { exitCode: 137, finishedAt: iso(40), reason: "Error" },
+    });
+    const lifecycle = decide(running(1), [evicted], at(41), onFailure);
+    expect(lifecycle.record.failures).toEqual({ application: 0, infrastructure: 1, submission: 0 });
+    expect(lifecycle.record.errorMessage).toBe(
+      "driver pod failed: Evicted; driver container exited with code 137 (Error)",
+    );
+  });
+
+  it("a pod reason the platform does not give (a plain Error) leaves a non-zero exit the application's", () => {
+    const failed = driverPod(running(1), {
+      phase: "Failed",
+      reason: "Whatever",
+      terminated: { exitCode: 1, finishedAt: iso(40) },
+    });
+    const lifecycle = decide(running(1), [failed], at(41), onFailure);
+    expect(lifecycle.record.failures).toEqual({ application: 1, infrastructure: 0, submission: 0 });
+  });
+
   it("a preempted driver (DisruptionTarget) that exited with SIGTERM's 143 is infrastructure, not the application", () => {
     const preempted = driverPod(running(1), {
       phase: "Failed",
@@ -326,6 +349,22 @@ describe("infrastructure failures are counted apart from application failures", 
     expect(second).toMatchObject({ state: "SUBMITTED", attempt: 2, submittedAt: iso(80) });
     const last = decide(second, [], at(140), policy);
     expect(last.record).toMatchObject({ state: "FAILED", failures: { submission: 2 } });
+  });
+
+  it("a driver that timed out starting is removed, not kept for logs it does not have, so it never starts late", () => {
+    const submitted = running(1, { state: "SUBMITTED" });
+    const stuck = driverPod(submitted, { phase: "Pending", waiting: "ImagePullBackOff" });
+    const never = { driver: { startTimeoutSeconds: 60 } };
+    const timedOut = decide(submitted, [stuck], at(61), never);
+    expect(timedOut.record.state).toBe("FAILED");
+    expect(timedOut.keepDriver).toBe(false);
+    // The next sync still observes the pod on its way out.
+    const after = decide({ ...timedOut.record }, [stuck], at(62), never);
+    expect(after.record.state).toBe("FAILED");
+    expect(after.keepDriver).toBe(false);
+    const retrying = decide(submitted, [stuck], at(61), { ...never, ...onFailure });
+    expect(retrying.record.state).toBe("PENDING_RERUN");
+    expect(retrying.keepDriver).toBe(false);
   });
 
   it("with restartPolicy Never no run is repeated, whatever the cause (kubeflow's promise)", () => {

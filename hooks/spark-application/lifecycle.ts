@@ -197,6 +197,15 @@ function endRun(
   return pendingRerun(input, { ...ended, state: "PENDING_RERUN", rerunTime }, drivers);
 }
 
+/**
+ * Whether the ended run's driver pod stays, for its logs. A driver that never started (still
+ * Pending when driver.startTimeoutSeconds ran out) has none, and kept it would start as soon as
+ * a node takes it: the application would run while its status says it ended.
+ */
+function keepsEndedDriver(drivers: readonly ObservedDriver[], attempt: number): boolean {
+  return drivers.some((driver) => driver.attempt === attempt && driver.state.kind !== "pending");
+}
+
 function pendingRerun(
   input: LifecycleInput,
   record: RunRecord,
@@ -207,7 +216,7 @@ function pendingRerun(
   return {
     record: { ...record, state: "PENDING_RERUN", rerunTime: due },
     // The failed run's driver stays for its logs until the next run starts.
-    keepDriver: drivers.some((driver) => driver.attempt === record.attempt),
+    keepDriver: keepsEndedDriver(drivers, record.attempt),
     expired: false,
     resyncAfterSeconds: until(due, input.now),
   };
@@ -227,13 +236,13 @@ function afterEnd(
     if (seconds(expiry, input.now) >= 0) return { ...base, keepDriver: false, expired: true };
     return {
       ...base,
-      keepDriver: drivers.some((driver) => driver.attempt === record.attempt),
+      keepDriver: keepsEndedDriver(drivers, record.attempt),
       expired: false,
       resyncAfterSeconds: until(expiry, input.now),
     };
   }
   // A finished driver someone deleted is not brought back.
-  return { ...base, keepDriver: drivers.some((driver) => driver.attempt === record.attempt), expired: false };
+  return { ...base, keepDriver: keepsEndedDriver(drivers, record.attempt), expired: false };
 }
 
 /** A run in progress: what its driver pod says. */
