@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --duration 10 --connections 4 --warmup 2 --keep-bodies]`
  *
- * Throughput and latency of the SparkCluster sync hook at 100 and 1,000 observed workers,
+ * Throughput and latency of the SparkCluster sync hook at 100 and 1,000 observed workers and of
+ * the SparkApplication sync hook for a running application with 10 and 200 executors, each
  * against a bare JSON echo of the same body as the baseline for "what parsing and sending this
  * much JSON costs anyway". The server runs in a child process on 127.0.0.1; autocannon runs
  * here. Prints a table, then PASS/FAIL per target; exits 1 if a request failed or a target was
@@ -18,20 +19,31 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import type { ControllerModule } from "../../hooks/controller.js";
 import { SyncRequest } from "../../hooks/metacontroller/protocol.js";
 import { loadConfig } from "../../hooks/server/config.js";
+import { controller as APPLICATION_CONTROLLER } from "../../hooks/spark-application/controller.js";
+import { applicationSteadyState } from "./application-bodies.js";
 import {
   BENCH_CONTROLLER,
   BENCH_NOW,
   sparkCluster,
   steadyStateSync,
   SYNC_PATH,
+  syncPath,
   type SteadyState,
 } from "./bodies.js";
 import type { ChildMessage, ParentMessage } from "./server.js";
 
 const WORKER_COUNTS = [100, 1000] as const;
+/**
+ * A running application's executors: a small job and a large one. They are related pods, not
+ * children, and the hook reads each one's state into status.executorState.
+ */
+const EXECUTOR_COUNTS = [10, 200] as const;
 const TARGET_RATIO_AT_100 = 0.5;
+/** Issue 7's target for the SparkApplication sync, at every executor count. */
+const TARGET_APPLICATION_RATIO = 0.5;
 const TARGET_P50_MS_AT_1000 = 30;
 /** deploy/deployment.yaml's memory limit. */
 const MEMORY_LIMIT_BYTES = 1024 * 2 ** 20;
@@ -58,9 +70,17 @@ const durationS = positiveInt("duration", args.duration, 1);
 const warmupS = positiveInt("warmup", args.warmup, 0);
 const connections = positiveInt("connections", args.connections, 1);
 
+/** One parent whose steady-state sync request is sent to its sync route and to /echo. */
+interface Subject {
+  readonly controller: ControllerModule;
+  /** How many of which pods the request holds: "100 workers", "200 executors". */
+  readonly label: string;
+  readonly steady: SteadyState;
+}
+
 interface Run {
   readonly route: "sync" | "echo";
-  readonly workers: number;
+  readonly subject: Subject;
   readonly bodyBytes: number;
   readonly reqPerSec: number;
   readonly p50: number;
@@ -135,7 +155,8 @@ async function load(
 }
 
 /** One request, checked: the sync route must answer the steady state it was generated from. */
-async function checkOnce(url: string, steady: SteadyState, route: "sync" | "echo"): Promise<void> {
+async function checkOnce(url: string, subject: Subject, route: "sync" | "echo"): Promise<void> {
+  const { steady } = subject;
   const res = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -151,7 +172,7 @@ async function checkOnce(url: string, steady: SteadyState, route: "sync" | "echo
   const answer = JSON.parse(text) as { children?: unknown };
   if (JSON.stringify(answer.children) !== JSON.stringify(steady.response.children)) {
     console.warn(
-      `warning: the sync route's children differ from the in-process steady state (${steady.workerPods} workers)`,
+      `warning: the sync route's children differ from the in-process steady state (${subject.label})`,
     );
   }
 }
@@ -160,7 +181,7 @@ async function checkOnce(url: string, steady: SteadyState, route: "sync" | "echo
  * Where one sync's server time goes, measured in this process (median of a few runs): the
  * floor under any latency target, since every step but `sync` is the same for any hook.
  */
-function breakdown(steady: SteadyState): string {
+function breakdown({ controller, steady }: Subject): string {
   const raw = Buffer.from(steady.body);
   const median = (f: () => unknown): number => {
     const times: number[] = [];
@@ -174,12 +195,12 @@ function breakdown(steady: SteadyState): string {
   const text = raw.toString("utf8");
   const json: unknown = JSON.parse(text);
   const request = SyncRequest.parse(json);
-  const result = BENCH_CONTROLLER.sync(request, new Date());
+  const result = controller.sync(request, new Date());
   const parts: [string, number][] = [
     ["utf-8 decode", median(() => raw.toString("utf8"))],
     ["JSON.parse", median(() => JSON.parse(text))],
     ["zod", median(() => SyncRequest.parse(json))],
-    ["sync", median(() => BENCH_CONTROLLER.sync(request, new Date()))],
+    ["sync", median(() => controller.sync(request, new Date()))],
     ["JSON.stringify", median(() => JSON.stringify(result.response))],
   ];
   const total = parts.reduce((sum, [, ms]) => sum + ms, 0);
@@ -304,22 +325,36 @@ async function main(): Promise<number> {
   );
 
   const dir = mkdtempSync(join(tmpdir(), "sparkhooks-bench-"));
-  const bodies = new Map<number, SteadyState>();
-  for (const workers of WORKER_COUNTS) {
+  const build = (controller: ControllerModule, label: string, make: () => SteadyState): Subject => {
     const started = performance.now();
-    const steady = steadyStateSync(BENCH_CONTROLLER, workers);
-    const file = join(dir, `sync-${workers}-workers.json`);
+    const steady = make();
+    const file = join(dir, `${controller.resource}-${label.replace(/ /g, "-")}.json`);
     writeFileSync(file, steady.body);
-    bodies.set(workers, steady);
     const bytes = Buffer.byteLength(steady.body);
     console.log(
-      `body ${workers} workers: ${mib(bytes)} (${kib(bytes / (steady.workerPods + 1))} per pod), ` +
+      `body ${controller.kind} ${label}: ${mib(bytes)} (${kib(bytes / (steady.pods + 1))} per pod), ` +
         `${steady.response.children.length} children, steady after ${steady.rounds} syncs, ` +
         `built in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${file}`,
     );
-  }
-  for (const [workers, steady] of bodies) {
-    console.log(`in-process ms per sync at ${workers} workers: ${breakdown(steady)}`);
+    return { controller, label, steady };
+  };
+  const clusters = new Map<number, Subject>(
+    WORKER_COUNTS.map((workers) => [
+      workers,
+      build(BENCH_CONTROLLER, `${workers} workers`, () => steadyStateSync(BENCH_CONTROLLER, workers)),
+    ]),
+  );
+  const applications = new Map<number, Subject>(
+    EXECUTOR_COUNTS.map((executors) => [
+      executors,
+      build(APPLICATION_CONTROLLER, `${executors} executors`, () => applicationSteadyState(executors)),
+    ]),
+  );
+  const subjects = [...clusters.values(), ...applications.values()];
+  for (const subject of subjects) {
+    console.log(
+      `in-process ms per ${subject.controller.kind} sync at ${subject.label}: ${breakdown(subject)}`,
+    );
   }
   console.log();
 
@@ -335,18 +370,17 @@ async function main(): Promise<number> {
   try {
     const port = await ready;
     const base = `http://127.0.0.1:${port}`;
-    for (const workers of WORKER_COUNTS) {
-      const steady = bodies.get(workers);
-      if (steady === undefined) continue;
+    for (const subject of subjects) {
+      const { steady } = subject;
       for (const route of ["sync", "echo"] as const) {
-        const url = route === "sync" ? `${base}${SYNC_PATH}` : `${base}/echo`;
-        await checkOnce(url, steady, route);
+        const url = route === "sync" ? `${base}${syncPath(subject.controller)}` : `${base}/echo`;
+        await checkOnce(url, subject, route);
         if (warmupS > 0) await load(url, steady.body, warmupS);
         const result = await load(url, steady.body, durationS);
         const failures = result.non2xx + result.errors + result.timeouts;
         const run: Run = {
           route,
-          workers,
+          subject,
           bodyBytes: Buffer.byteLength(steady.body),
           reqPerSec: result["2xx"] / result.duration,
           p50: result.latency.p50,
@@ -356,7 +390,7 @@ async function main(): Promise<number> {
         };
         runs.push(run);
         console.log(
-          `  ${route} @ ${workers} workers: ${run.reqPerSec.toFixed(1)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms` +
+          `  ${route} @ ${subject.controller.kind} ${subject.label}: ${run.reqPerSec.toFixed(1)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms` +
             (failures > 0
               ? `, ${failures} FAILED (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`
               : ""),
@@ -366,7 +400,7 @@ async function main(): Promise<number> {
     // Metacontroller never has two requests in flight for one parent, so the latency one
     // cluster's sync sees is that of requests sent one at a time; the runs above, with
     // several connections, also count time spent queued behind other clusters' syncs.
-    const steady = bodies.get(1000);
+    const steady = clusters.get(1000)?.steady;
     if (steady !== undefined) {
       const result = await load(`${base}${SYNC_PATH}`, steady.body, durationS, 1);
       serialLatency = {
@@ -386,10 +420,10 @@ async function main(): Promise<number> {
   }
 
   const rows = [
-    ["route", "workers", "body", "req/s", "p50 ms", "p99 ms", "requests", "failed"],
+    ["route", "observed", "body", "req/s", "p50 ms", "p99 ms", "requests", "failed"],
     ...runs.map((r) => [
-      r.route === "sync" ? SYNC_PATH : "/echo",
-      String(r.workers),
+      r.route === "sync" ? syncPath(r.subject.controller) : "/echo",
+      r.subject.label,
       mib(r.bodyBytes),
       r.reqPerSec.toFixed(1),
       String(r.p50),
@@ -400,22 +434,24 @@ async function main(): Promise<number> {
   ];
   console.log(`\n${table(rows)}\n`);
 
-  const find = (route: Run["route"], workers: number) =>
-    runs.find((r) => r.route === route && r.workers === workers);
-  const ratios = new Map<number, number>();
-  for (const workers of WORKER_COUNTS) {
-    const sync = find("sync", workers);
-    const echo = find("echo", workers);
+  const find = (route: Run["route"], subject: Subject | undefined) =>
+    runs.find((r) => r.route === route && r.subject === subject);
+  const ratios = new Map<Subject, number>();
+  for (const subject of subjects) {
+    const sync = find("sync", subject);
+    const echo = find("echo", subject);
     if (sync && echo && echo.reqPerSec > 0) {
-      ratios.set(workers, sync.reqPerSec / echo.reqPerSec);
-      console.log(`sync/echo req/s at ${workers} workers: ${(sync.reqPerSec / echo.reqPerSec).toFixed(2)}`);
+      ratios.set(subject, sync.reqPerSec / echo.reqPerSec);
+      console.log(
+        `sync/echo req/s, ${subject.controller.kind} ${subject.label}: ${(sync.reqPerSec / echo.reqPerSec).toFixed(2)}`,
+      );
     }
   }
   if (stats) console.log(`server peak RSS: ${mib(stats.maxRssBytes)} (now ${mib(stats.rssBytes)})`);
   else console.log("server peak RSS: unknown (the child did not answer)");
   console.log();
 
-  const memory = await memoryRuns(bodies.get(1000) ?? steadyStateSync(BENCH_CONTROLLER, 1000));
+  const memory = await memoryRuns(clusters.get(1000)?.steady ?? steadyStateSync(BENCH_CONTROLLER, 1000));
   console.log(
     `\n${table([
       ["memory run", "body", "conns", "req/s", "200", "429", "failed", "peak RSS"],
@@ -435,19 +471,24 @@ async function main(): Promise<number> {
   const checks: [boolean, string][] = [];
   const failed = runs.reduce((n, r) => n + r.failures, 0) + (serialLatency?.failures ?? 0);
   checks.push([
-    failed === 0 && runs.length === WORKER_COUNTS.length * 2,
+    failed === 0 && runs.length === subjects.length * 2,
     `every request answered 2xx (${failed} failed)`,
   ]);
-  const ratio = ratios.get(100);
-  checks.push([
-    ratio !== undefined && ratio >= TARGET_RATIO_AT_100,
-    `sync/echo req/s at 100 workers = ${ratio?.toFixed(2) ?? "n/a"} (target >= ${TARGET_RATIO_AT_100})`,
-  ]);
+  const ratioCheck = (subject: Subject | undefined, target: number): [boolean, string] => {
+    const ratio = subject === undefined ? undefined : ratios.get(subject);
+    return [
+      ratio !== undefined && ratio >= target,
+      `${subject?.controller.kind ?? "?"} sync/echo req/s at ${subject?.label ?? "?"} = ` +
+        `${ratio?.toFixed(2) ?? "n/a"} (target >= ${target})`,
+    ];
+  };
+  checks.push(ratioCheck(clusters.get(100), TARGET_RATIO_AT_100));
+  for (const subject of applications.values()) checks.push(ratioCheck(subject, TARGET_APPLICATION_RATIO));
   const p50 = serialLatency?.p50;
   checks.push([
     p50 !== undefined && p50 < TARGET_P50_MS_AT_1000,
     `sync p50 at 1,000 workers, one request at a time = ${p50 ?? "n/a"} ms ` +
-      `(${find("sync", 1000)?.p50 ?? "n/a"} ms with ${connections} connections; target < ${TARGET_P50_MS_AT_1000} ms)`,
+      `(${find("sync", clusters.get(1000))?.p50 ?? "n/a"} ms with ${connections} connections; target < ${TARGET_P50_MS_AT_1000} ms)`,
   ]);
   for (const run of memory) {
     const peak = run.peakRssBytes;

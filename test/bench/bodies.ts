@@ -1,8 +1,9 @@
 /**
- * Realistic SparkCluster sync request bodies for the benchmark, produced by the real controller:
- * sync with no children, turn each desired child into what Metacontroller would observe, and
- * repeat until the controller asks for exactly what is observed (steady state). The returned
- * body is the request Metacontroller sends on every resync of a healthy cluster.
+ * Realistic sync request bodies for the benchmark, produced by the real controllers: sync with
+ * no children, turn each desired child into what Metacontroller would observe (and add the
+ * related objects other actors create from it), and repeat until the controller asks for
+ * exactly what is observed (steady state). The returned body is the request Metacontroller
+ * sends on every resync of a healthy parent.
  */
 import type { ControllerModule } from "../../hooks/controller.js";
 import {
@@ -19,30 +20,34 @@ import { lastAppliedConfiguration, observe } from "../support/observe.js";
 /** One clock for every sync, so conditions do not move between rounds. */
 export const BENCH_NOW = new Date("2026-11-22T10:00:00Z");
 const MAX_ROUNDS = 10;
-/** The controller the bodies are for: its spec is SparkCluster's, its names come from the module. */
+/** The SparkCluster controller: its spec is SparkCluster's, its names come from the module. */
 export const BENCH_CONTROLLER: ControllerModule = sparkClusterController;
-const { apiVersion: API_VERSION, kind: KIND, resource: PLURAL } = BENCH_CONTROLLER;
-/** Metacontroller sends one (possibly empty) map per child type. */
-const CHILD_TYPES = BENCH_CONTROLLER.childTypes.map((type) => typeKey(type.apiVersion, type.kind));
-export const SYNC_PATH = `/${PLURAL}/sync`;
+const { apiVersion: API_VERSION, kind: KIND } = BENCH_CONTROLLER;
+export const SYNC_PATH = syncPath(BENCH_CONTROLLER);
 
 const PARENT_UID = "3f6d0c1e-8a55-4d0b-9d3e-6f2b7c1a9e42";
+/** The namespace of every benchmark parent. */
+export const BENCH_NAMESPACE = "spark-bench";
 
-/** The CompositeController object Metacontroller puts in every request. */
-const compositeController = {
+export function syncPath(controller: ControllerModule): string {
+  return `/${controller.resource}/sync`;
+}
+
+/** The CompositeController object Metacontroller puts in every request for `controller`. */
+const compositeController = (controller: ControllerModule) => ({
   apiVersion: "metacontroller.k8s.io/v1alpha1",
   kind: "CompositeController",
   metadata: {
-    name: `sparkhooks-${KIND.toLowerCase()}`,
+    name: `sparkhooks-${controller.kind.toLowerCase()}`,
     uid: "0c6e9a41-27b5-4e8f-a1d2-9f4b3c7e5a18",
     resourceVersion: "47011",
     generation: 1,
     creationTimestamp: "2026-09-01T09:10:12Z",
   },
   spec: {
-    parentResource: { apiVersion: API_VERSION, resource: PLURAL },
+    parentResource: { apiVersion: controller.apiVersion, resource: controller.resource },
     // Pods are immutable children (OnDelete); everything else is updated in place.
-    childResources: BENCH_CONTROLLER.childTypes.map(({ apiVersion, resource }) => ({
+    childResources: controller.childTypes.map(({ apiVersion, resource }) => ({
       apiVersion,
       resource,
       updateStrategy: { method: resource === "pods" ? "OnDelete" : "InPlace", statusChecks: {} },
@@ -54,14 +59,14 @@ const compositeController = {
         version: "v1",
         webhook: {
           service: { name: "sparkhooks", namespace: "sparkhooks", port: 80, protocol: "http" },
-          path: SYNC_PATH,
+          path: syncPath(controller),
           timeout: "10s",
         },
       },
     },
   },
   status: {},
-};
+});
 
 /**
  * The benchmark's parent with `workers` workers; `extraSpec` adds fields to its spec (the
@@ -77,7 +82,7 @@ export function sparkCluster(
     kind: KIND,
     metadata: {
       name: "bench",
-      namespace: "spark-bench",
+      namespace: BENCH_NAMESPACE,
       uid: PARENT_UID,
       resourceVersion: "48215",
       generation: 1,
@@ -118,15 +123,32 @@ interface Observed {
   readonly applied: string;
 }
 
-function requestOf(parent: KubeObject, observed: ReadonlyMap<string, Observed>) {
-  const children: Record<string, Record<string, KubeObject>> = Object.fromEntries(
-    CHILD_TYPES.map((type) => [type, {}]),
+type ObjectsByType = Record<string, Record<string, KubeObject>>;
+
+/** One parent of one controller, as the benchmark builds its steady-state request. */
+export interface BenchCase {
+  readonly controller: ControllerModule;
+  /** The parent with the status the previous sync returned (none before the first). */
+  parent(status: Readonly<Record<string, unknown>> | undefined): KubeObject;
+  /** What Metacontroller relates to the parent once `children` exist (default: nothing). */
+  related?(parent: KubeObject, children: readonly KubeObject[]): ObjectsByType;
+  /** The pods the body is about (workers, executors): how many the request holds. */
+  counted(children: ObjectsByType, related: ObjectsByType): number;
+}
+
+function requestOf(benchCase: BenchCase, parent: KubeObject, observed: ReadonlyMap<string, Observed>) {
+  const { controller } = benchCase;
+  // Metacontroller sends one (possibly empty) map per child type.
+  const children: ObjectsByType = Object.fromEntries(
+    controller.childTypes.map((type) => [typeKey(type.apiVersion, type.kind), {}]),
   );
-  for (const { object } of observed.values()) {
+  const objects = [...observed.values()].map(({ object }) => object);
+  for (const object of objects) {
     const type = typeKey(object.apiVersion, object.kind);
     (children[type] ??= {})[object.metadata.name] = object;
   }
-  return { controller: compositeController, parent, children, related: {}, finalizing: false };
+  const related = benchCase.related?.(parent, objects) ?? {};
+  return { controller: compositeController(controller), parent, children, related, finalizing: false };
 }
 
 const childKey = (child: DesiredObject) => `${child.apiVersion}/${child.kind}/${child.metadata.name}`;
@@ -136,23 +158,20 @@ export interface SteadyState {
   readonly body: string;
   readonly response: SyncResponse;
   readonly rounds: number;
-  readonly workerPods: number;
+  /** BenchCase.counted of the request. */
+  readonly pods: number;
 }
 
 /** Syncs until desired == observed and the status no longer changes; throws if it never settles. */
-export function steadyStateSync(
-  controller: ControllerModule,
-  workers: number,
-  extraSpec: Readonly<Record<string, unknown>> = {},
-): SteadyState {
+export function steadyState(benchCase: BenchCase): SteadyState {
   let observed = new Map<string, Observed>();
   let status: Readonly<Record<string, unknown>> | undefined;
   const indexes = new Map<string, number>();
 
   for (let round = 1; round <= MAX_ROUNDS; round += 1) {
-    const parent = sparkCluster(workers, status, extraSpec);
-    const request = requestOf(parent, observed);
-    const { response } = controller.sync(SyncRequest.parse(request), BENCH_NOW);
+    const parent = benchCase.parent(status);
+    const request = requestOf(benchCase, parent, observed);
+    const { response } = benchCase.controller.sync(SyncRequest.parse(request), BENCH_NOW);
 
     const next = new Map<string, Observed>();
     let changed = response.children.length !== observed.size;
@@ -171,15 +190,32 @@ export function steadyStateSync(
     const statusChanged = JSON.stringify(response.status) !== JSON.stringify(status);
 
     if (!changed && !statusChanged) {
-      const workerPods = [...observed.values()].filter(
-        ({ object }) => object.kind === "Pod" && object.metadata.labels?.[LABEL_COMPONENT] === "worker",
-      ).length;
-      return { body: JSON.stringify(request), response, rounds: round, workerPods };
+      const pods = benchCase.counted(request.children, request.related);
+      return { body: JSON.stringify(request), response, rounds: round, pods };
     }
     observed = next;
     status = response.status;
   }
-  throw new Error(
-    `the controller did not reach a steady state for ${workers} workers in ${MAX_ROUNDS} syncs`,
-  );
+  throw new Error(`${benchCase.controller.kind} did not reach a steady state in ${MAX_ROUNDS} syncs`);
+}
+
+/** A healthy SparkCluster with `workers` workers; `extraSpec` as for `sparkCluster`. */
+export function clusterCase(workers: number, extraSpec: Readonly<Record<string, unknown>> = {}): BenchCase {
+  return {
+    controller: BENCH_CONTROLLER,
+    parent: (status) => sparkCluster(workers, status, extraSpec),
+    counted: (children) =>
+      Object.values(children["Pod.v1"] ?? {}).filter(
+        (pod) => pod.metadata.labels?.[LABEL_COMPONENT] === "worker",
+      ).length,
+  };
+}
+
+/** The SparkCluster steady state of `controller` (the SparkCluster controller) with `workers` workers. */
+export function steadyStateSync(
+  controller: ControllerModule,
+  workers: number,
+  extraSpec: Readonly<Record<string, unknown>> = {},
+): SteadyState {
+  return steadyState({ ...clusterCase(workers, extraSpec), controller });
 }

@@ -269,7 +269,10 @@ async function startOnce(
       "--advertise-address=127.0.0.1",
       "--endpoint-reconciler-type=none",
       `--cert-dir=${pkiDir}`,
-      "--service-cluster-ip-range=10.0.0.0/24",
+      // Room for every ClusterIP Service a scenario makes: many-applications' 1,000
+      // SparkApplications have a web UI Service each, and a /24 (253 addresses) answered
+      // "failed to allocate a serviceIP ... range is full" from the 254th on.
+      "--service-cluster-ip-range=10.0.0.0/16",
       "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
       `--service-account-key-file=${saKey}`,
       `--service-account-signing-key-file=${saKey}`,
