@@ -73,6 +73,9 @@ interface AppRun {
   /** Executor pods the controller's label selector found while the job ran. */
   readonly selectedByOurLabels: number;
   readonly selectedBySparkRole: number;
+  /** Driver start → the first executor process started (its pod created by the driver, Running by kwok). */
+  readonly firstExecutorProcessSeconds: number | undefined;
+  /** Driver start → the driver logs the first executor registered. */
   readonly firstExecutorSeconds: number | undefined;
   readonly jobMs: number | undefined;
   readonly driverSeconds: number;
@@ -204,6 +207,10 @@ describe.each(VERSIONS)("Spark %s: our SparkApplication pods run real Spark", (v
       executors,
       selectedByOurLabels,
       selectedBySparkRole,
+      firstExecutorProcessSeconds:
+        executors.length === 0
+          ? undefined
+          : (Math.min(...executors.map((executor) => executor.startedAt)) - driver.startedAt) / 1000,
       firstExecutorSeconds:
         firstExecutorAt === undefined ? undefined : (firstExecutorAt - driver.startedAt) / 1000,
       jobMs,
@@ -261,6 +268,10 @@ describe.each(VERSIONS)("Spark %s: our SparkApplication pods run real Spark", (v
       version,
       program,
       driverSeconds: Math.round(app.driverSeconds * 10) / 10,
+      firstExecutorProcessSeconds:
+        app.firstExecutorProcessSeconds === undefined
+          ? undefined
+          : Math.round(app.firstExecutorProcessSeconds * 10) / 10,
       firstExecutorRegisteredSeconds:
         app.firstExecutorSeconds === undefined ? undefined : Math.round(app.firstExecutorSeconds * 10) / 10,
       jobMs: app.jobMs === undefined ? undefined : Math.round(app.jobMs),

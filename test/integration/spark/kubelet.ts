@@ -20,7 +20,7 @@
  * labels only, not at who created the pod.
  */
 import { constants } from "node:os";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { IConfigMap, IPod, IService } from "kubernetes-models/v1";
 import { setPodPhase } from "../bed/pods.js";
@@ -137,6 +137,9 @@ export class SparkKubelet {
     });
     if (this.stopped) return;
     const logFile = join(this.options.logDir, `spark-${this.options.logPrefix}${name}.log`);
+    // The log stream truncates the file only once it has opened it: until then an earlier run's
+    // log under the same name would answer logLine.
+    rmSync(logFile, { force: true });
     const running = startProcess(name, local, logFile);
     const startedAt = performance.now();
     const reported = running.exited.then((exit) => this.report(pod, exit));
