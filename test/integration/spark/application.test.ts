@@ -238,6 +238,8 @@ describe.each(VERSIONS)("Spark %s: our SparkApplication pods run real Spark", (v
   }
 
   function expectExecutorsFromOurTemplate(app: AppRun): void {
+    // Every pod the kubelet saw Running could be run (else the count below says too little).
+    expect([...kubelet.failures]).toEqual([]);
     expect(app.executors).toHaveLength(EXECUTORS);
     const template = app.children.executorTemplate;
     for (const executor of app.executors) {
