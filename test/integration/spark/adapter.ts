@@ -700,8 +700,9 @@ const IN_CLUSTER_API = "https://kubernetes.default.svc";
  *
  * - driver: `$SPARK_HOME/bin/spark-submit --conf spark.driver.bindAddress=$SPARK_DRIVER_BIND_ADDRESS
  *   --conf spark.executorEnv.SPARK_DRIVER_POD_IP=$SPARK_DRIVER_BIND_ADDRESS --deploy-mode client "$@"`,
- *   then what one host needs (each a deviation): spark.properties values that name container
- *   paths again with the local path (spark-submit lets --conf win over --properties-file);
+ *   with what one host needs inserted before "$@" (each a deviation): spark.properties values
+ *   that name container paths again with the local path (--conf wins: SparkSubmitArguments
+ *   reads the properties file only for keys not set otherwise);
  *   spark.kubernetes.driver.master with the bed's port; and the ServiceAccount token and CA
  *   by their local paths (spark.kubernetes.authenticate.driver.mounted.*), because
  *   KubernetesClusterManager looks for them only at fabric8's fixed in-pod paths.

@@ -45,7 +45,7 @@ export const EXECUTOR_CONTAINER = "spark-kubernetes-executor";
 export const DRIVER_SERVICE_ACCOUNT = "spark-driver";
 
 /**
- * The executor pod template Spark's ExecutorPodsAllocator starts from: our labels (the
+ * The executor pod template Spark's KubernetesExecutorBuilder starts every executor pod from: our labels (the
  * controller's customize hook selects executors by them), the same Pod Security "restricted"
  * contexts as the driver, and writable /tmp and work-dir with a read-only root filesystem.
  * Spark adds image, command, env, resources, its own labels and the owner reference.
