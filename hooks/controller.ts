@@ -57,6 +57,11 @@ export interface ControllerModule extends CompositeControllerHooks {
   readonly childTypes: readonly ChildType[];
   /** The parent's CRD; `npm run gen:crds` writes `crds/<plural>.<group>.yaml` from it. */
   readonly crd: CrdDefinition;
+  /**
+   * Whether the CompositeController declares a finalize hook: deletion then waits until sync,
+   * called with `finalizing: true`, answers `finalized`.
+   */
+  readonly finalizes: boolean;
 }
 
 export interface ControllerParts {
@@ -64,6 +69,7 @@ export interface ControllerParts {
   readonly childTypes: readonly ChildType[];
   readonly sync: CompositeControllerHooks["sync"];
   readonly customize?: CompositeControllerHooks["customize"];
+  readonly finalizes?: boolean;
 }
 
 /** A controller module whose kind, apiVersion and resource come from its CRD, so they cannot disagree. */
@@ -75,6 +81,7 @@ export function defineController(parts: ControllerParts): ControllerModule {
     resource: crd.plural,
     childTypes: parts.childTypes,
     crd,
+    finalizes: parts.finalizes ?? false,
     sync: parts.sync,
     ...(parts.customize === undefined ? {} : { customize: parts.customize }),
   };

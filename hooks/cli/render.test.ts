@@ -214,15 +214,17 @@ describe("render: errors", () => {
   it("names a document of another kind, and one without a name", () => {
     const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" } };
     expect(errorsOf(render([deployment, cluster({}, {})], { now: NOW }))).toEqual([
-      "Deployment d: kind Deployment: render takes SparkCluster objects only",
+      "Deployment d: kind Deployment: render takes SparkApplication or SparkCluster objects only",
       "SparkCluster (document 2): metadata.name: Required value",
     ]);
   });
 
-  it("needs at least one SparkCluster", () => {
-    expect(errorsOf(render([], { now: NOW }))).toEqual(["no SparkCluster in the input"]);
+  it("needs at least one resource of a registered kind", () => {
+    expect(errorsOf(render([], { now: NOW }))).toEqual(["no SparkApplication or SparkCluster in the input"]);
     const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } };
-    expect(errorsOf(render([configMap], { now: NOW }))).toEqual(["no SparkCluster in the input"]);
+    expect(errorsOf(render([configMap], { now: NOW }))).toEqual([
+      "no SparkApplication or SparkCluster in the input",
+    ]);
   });
 
   it("renders nothing when one cluster of several is invalid", () => {
@@ -286,8 +288,8 @@ describe("render --observed", () => {
     const result = render([minimalExample()], { now: NOW, observed: [deployment, stranger] });
     expect(result.ok).toBe(true);
     expect(result.warnings).toEqual([
-      "--observed Deployment d: ignored: a SparkCluster has children of kinds Pod, Service, ConfigMap only",
-      "--observed Pod elsewhere/x: ignored: it belongs to no SparkCluster in the input",
+      "--observed Deployment d: ignored: a SparkApplication has children of kinds Pod, Service, ConfigMap only; a SparkCluster has children of kinds Pod, Service, ConfigMap only",
+      "--observed Pod elsewhere/x: ignored: it belongs to no SparkApplication or SparkCluster in the input",
     ]);
     expect(errorsOf(render([minimalExample()], { now: NOW, observed: [{ kind: "Pod" }] }))).toEqual([
       "--observed Pod (document 1): apiVersion: Invalid input: expected string, received undefined",
@@ -313,7 +315,7 @@ describe("render --observed", () => {
     };
     const result = render([minimalExample()], { now: NOW, observed: [owned] });
     expect(result.warnings).toEqual([
-      "--observed Pod spark-clusters/owned-by-other: ignored: it belongs to no SparkCluster in the input",
+      "--observed Pod spark-clusters/owned-by-other: ignored: it belongs to no SparkApplication or SparkCluster in the input",
     ]);
   });
 });

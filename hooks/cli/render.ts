@@ -159,6 +159,11 @@ interface Observed {
   readonly object: KubeObject;
   readonly label: string;
   claimed: boolean;
+  /**
+   * From --observed, where every object is meant as a child or related object; an object in
+   * the -f input that no parent uses (a ConfigMap the driver mounts) is simply applied with it.
+   */
+  readonly mustBeClaimed: boolean;
 }
 
 function isChildOf(controller: ControllerModule, object: KubeObject): boolean {
@@ -191,7 +196,7 @@ function parseObserved(
       warnings.push(`${label}: ignored: ${owners.join("; ")}`);
       return;
     }
-    observed.push({ object: parsed.data, label, claimed: false });
+    observed.push({ object: parsed.data, label, claimed: false, mustBeClaimed: source === "--observed" });
   });
   return observed;
 }
@@ -322,7 +327,8 @@ export function render(documents: readonly unknown[], options: RenderOptions): R
     );
   }
   for (const entry of observed) {
-    if (!entry.claimed) warnings.push(`${entry.label}: ignored: it belongs to no ${kinds} in the input`);
+    if (!entry.claimed && entry.mustBeClaimed)
+      warnings.push(`${entry.label}: ignored: it belongs to no ${kinds} in the input`);
   }
   if (errors.length > 0) return { ok: false, errors, warnings };
   return { ok: true, output: blocks.join(""), warnings };

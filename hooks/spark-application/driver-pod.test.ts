@@ -11,6 +11,8 @@ import { isDns1123Label, isLabelValue, MAX_DNS_LABEL } from "../kube/names.js";
 import { driverPod, type DriverPod } from "./driver-pod.js";
 import { driverSize } from "./driver-size.js";
 import { driverSparkConf, sparkPropertiesFile } from "./spark-properties.js";
+import { NO_MONITORING } from "./monitoring.js";
+import { NO_POD_ADDITIONS } from "./pod-parts.js";
 import { parseProperties } from "../spark/properties.js";
 import { byteStringAs } from "../spark/sizes.js";
 import { executorPodNamePrefix, MAX_EXECUTOR_PREFIX, sparkAppId, type ApplicationRun } from "./names.js";
@@ -22,7 +24,7 @@ const RUN: ApplicationRun = { name: "spark-pi", namespace: "spark-jobs", uid: "0
 function render(run: ApplicationRun, spec: SparkApplicationSpec): DriverPod {
   const size = driverSize(spec);
   if (!size.ok) throw new Error(size.errors.join("; "));
-  return driverPod(run, spec, size.size);
+  return driverPod(run, spec, size.size, NO_POD_ADDITIONS);
 }
 
 function sparkContainer(pod: DriverPod) {
@@ -333,10 +335,10 @@ describe("every run", () => {
       fc.property(runs, specs, (run, spec) => {
         const size = driverSize(spec);
         if (!size.ok) throw new Error(size.errors.join("; "));
-        const file = sparkPropertiesFile(driverSparkConf(run, spec, size.size));
-        expect(sparkPropertiesFile(driverSparkConf(run, spec, size.size))).toBe(file);
+        const file = sparkPropertiesFile(driverSparkConf(run, spec, size.size, NO_MONITORING));
+        expect(sparkPropertiesFile(driverSparkConf(run, spec, size.size, NO_MONITORING))).toBe(file);
         const conf = Object.fromEntries(parseProperties(file).entries.map((e) => [e.name, e.value]));
-        const pod = driverPod(run, spec, size.size);
+        const pod = driverPod(run, spec, size.size, NO_POD_ADDITIONS);
         expect(conf["spark.kubernetes.driver.pod.name"]).toBe(pod.metadata.name);
         expect(conf["spark.app.id"]).toBe(pod.metadata.labels["spark-app-selector"]);
         expect(conf["spark.kubernetes.namespace"]).toBe(run.namespace);
@@ -359,5 +361,95 @@ describe("every run", () => {
         expect(sparkAppId(next)).not.toBe(sparkAppId(run));
       }),
     );
+  });
+});
+
+describe("driver.template under the spec's driver fields", () => {
+  const spec = sparkApplicationSpec({
+    sparkVersion: "3.5.3",
+    mainClass: "com.example.Main",
+    mainApplicationFile: "local:///opt/app/app.jar",
+    driver: {
+      labels: { team: "spec" },
+      template: {
+        metadata: { labels: { team: "template", tier: "batch", "spark-role": "executor" } },
+        spec: {
+          restartPolicy: "Always",
+          priorityClassName: "from-template",
+          containers: [
+            {
+              name: "spark-kubernetes-driver",
+              image: "template/image:1",
+              args: ["ignored"],
+              env: [{ name: "FROM_TEMPLATE", value: "1" }],
+              ports: [{ name: "extra", containerPort: 9999 }],
+            },
+            {
+              name: "proxy",
+              image: "envoy",
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+            },
+          ],
+        },
+      },
+    },
+    executor: {},
+  });
+  const pod = render(RUN, spec);
+  const container = sparkContainer(pod);
+
+  it("keeps the template's labels and pod fields under ours and Spark's", () => {
+    expect(pod.metadata.labels).toMatchObject({ team: "spec", tier: "batch", "spark-role": "driver" });
+    expect(pod.spec?.restartPolicy).toBe("Never");
+    expect(pod.spec?.priorityClassName).toBe("from-template");
+  });
+
+  it("builds the driver container on the template's container of its name, our image and args winning", () => {
+    expect(container.image).toBe("apache/spark:3.5.3");
+    expect(container.args?.[0]).toBe("driver");
+    expect(env(pod)).toMatchObject({ FROM_TEMPLATE: "1", SPARK_CONF_DIR: "/opt/spark/conf" });
+    expect(container.ports?.map((port) => port.containerPort)).toEqual([9999, 7078, 7079, 4040]);
+    expect(pod.spec?.containers.map((c) => c.name)).toEqual(["spark-kubernetes-driver", "proxy"]);
+  });
+
+  it("is still a valid Pod that meets Pod Security restricted", () => {
+    expect(() => new Pod(pod).validate()).not.toThrow();
+    expect(restrictedViolations(pod.spec ?? { containers: [] }, pod.metadata)).toEqual([]);
+  });
+});
+
+describe("driver pod settings that need care", () => {
+  it("gives a dotted ConfigMap and a Secret of one name valid, distinct volumes", () => {
+    const pod = render(
+      RUN,
+      sparkApplicationSpec({
+        sparkVersion: "3.5.3",
+        mainClass: "com.example.Main",
+        mainApplicationFile: "local:///opt/app/app.jar",
+        driver: {
+          configMaps: [{ name: "app.config", path: "/etc/app" }],
+          secrets: [{ name: "app.config", path: "/etc/secret", secretType: "Generic" }],
+        },
+        executor: {},
+      }),
+    );
+    const names = (pod.spec?.volumes ?? []).map((volume) => volume.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(isDns1123Label(name), name).toBe(true);
+    expect(() => new Pod(pod).validate()).not.toThrow();
+  });
+
+  it("resolves cluster names with hostNetwork through ClusterFirstWithHostNet, as kubeflow does", () => {
+    const pod = render(
+      RUN,
+      sparkApplicationSpec({
+        sparkVersion: "3.5.3",
+        mainClass: "com.example.Main",
+        mainApplicationFile: "local:///opt/app/app.jar",
+        driver: { hostNetwork: true },
+        executor: {},
+      }),
+    );
+    expect(pod.spec).toMatchObject({ hostNetwork: true, dnsPolicy: "ClusterFirstWithHostNet" });
   });
 });

@@ -5,7 +5,7 @@
  * Spark's fixed ports; plus the pod fields kubeflow users set in the spec, which kubeflow applies
  * through its mutating webhook and we put straight into the pod.
  */
-import type { IContainer, IContainerPort, IEnvVar, IPod, IVolume, IVolumeMount } from "kubernetes-models/v1";
+import type { IContainer, IContainerPort, IEnvVar, IPod } from "kubernetes-models/v1";
 import { SPARK_CONF_DIR } from "../spark/conf.js";
 import { mergeEnv } from "../spark/env.js";
 import { sparkImage } from "../spark/image.js";
@@ -16,12 +16,6 @@ import {
   SPARK_VERSION_LABEL,
   selectorLabels,
 } from "../spark/labels.js";
-import {
-  containerSecurityContext,
-  podSecurityContext,
-  WRITABLE_VOLUMES,
-  writableMounts,
-} from "../spark/security.js";
 import type { DriverSize } from "./driver-size.js";
 import {
   appNameLabel,
@@ -30,6 +24,17 @@ import {
   sparkAppId,
   type ApplicationRun,
 } from "./names.js";
+import {
+  asWritten,
+  mountedFilesEnv,
+  podFields,
+  sparkContainerFields,
+  specVolumes,
+  userEnv,
+  writableScratch,
+  type PodAdditions,
+} from "./pod-parts.js";
+import { withPodTemplate } from "./pod-template.js";
 import type { SparkApplicationSpec } from "./schema.js";
 import {
   BLOCK_MANAGER_PORT,
@@ -55,7 +60,6 @@ export const TEMPLATE_VOLUME = "pod-template-volume";
  */
 export const LOCAL_DIR_VOLUME = "spark-local-dir-1";
 export const LOCAL_DIR = "/var/data/spark-local-dir-1";
-export const HADOOP_CONF_DIR = "/etc/hadoop/conf";
 
 export type DriverPod = IPod & { metadata: { name: string; labels: Record<string, string> } };
 
@@ -73,16 +77,8 @@ export function driverArgs(spec: SparkApplicationSpec): string[] {
   ];
 }
 
+/** Spark's own variables of the driver container (BasicDriverFeatureStep), then the mounted files'. */
 function sparkEnv(run: ApplicationRun, spec: SparkApplicationSpec): IEnvVar[] {
-  const secretEnv = (spec.driver.secrets ?? []).flatMap((secret): IEnvVar[] => {
-    if (secret.secretType === "GCPServiceAccount") {
-      return [{ name: "GOOGLE_APPLICATION_CREDENTIALS", value: `${secret.path}/key.json` }];
-    }
-    if (secret.secretType === "HadoopDelegationToken") {
-      return [{ name: "HADOOP_TOKEN_FILE_LOCATION", value: `${secret.path}/hadoop.token` }];
-    }
-    return [];
-  });
   return [
     // Spark's client sets the submitting user's name; a hook has none, so the image's user.
     // A proxyUser is impersonated by that user (--proxy-user), not put here.
@@ -96,125 +92,42 @@ function sparkEnv(run: ApplicationRun, spec: SparkApplicationSpec): IEnvVar[] {
     },
     { name: "SPARK_CONF_DIR", value: SPARK_CONF_DIR },
     { name: "SPARK_LOCAL_DIRS", value: LOCAL_DIR },
-    ...(spec.hadoopConfigMap === undefined ? [] : [{ name: "HADOOP_CONF_DIR", value: HADOOP_CONF_DIR }]),
-    ...secretEnv,
+    ...mountedFilesEnv(spec, "driver"),
   ];
 }
 
-/** envVars, then envSecretKeyRefs, then env: the newer field last, so it wins. */
-function userEnv(spec: SparkApplicationSpec): IEnvVar[] {
-  const { envVars, envSecretKeyRefs, env } = spec.driver;
-  return [
-    ...Object.entries(envVars ?? {}).map(([name, value]) => ({ name, value })),
-    ...Object.entries(envSecretKeyRefs ?? {}).map(([name, ref]) => ({
-      name,
-      valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } },
-    })),
-    ...(env ?? []).map((entry): IEnvVar => {
-      const from = entry.valueFrom;
-      if (from === undefined) return { name: entry.name, value: entry.value ?? "" };
-      const resource = from.resourceFieldRef;
-      return {
-        name: entry.name,
-        valueFrom: {
-          ...(from.secretKeyRef === undefined ? {} : { secretKeyRef: from.secretKeyRef }),
-          ...(from.configMapKeyRef === undefined ? {} : { configMapKeyRef: from.configMapKeyRef }),
-          ...(from.fieldRef === undefined
-            ? {}
-            : {
-                fieldRef: {
-                  apiVersion: from.fieldRef.apiVersion ?? "v1",
-                  fieldPath: from.fieldRef.fieldPath,
-                },
-              }),
-          ...(resource === undefined
-            ? {}
-            : {
-                resourceFieldRef: {
-                  resource: resource.resource,
-                  ...(resource.containerName === undefined ? {} : { containerName: resource.containerName }),
-                  ...(resource.divisor === undefined ? {} : { divisor: resource.divisor.text }),
-                },
-              }),
-        },
-      };
-    }),
-  ];
-}
-
-function ports(spec: SparkApplicationSpec): IContainerPort[] {
+function ports(spec: SparkApplicationSpec, additions: PodAdditions): IContainerPort[] {
   return [
     { name: "driver-rpc-port", containerPort: DRIVER_PORT, protocol: "TCP" },
     { name: "blockmanager", containerPort: BLOCK_MANAGER_PORT, protocol: "TCP" },
     { name: "spark-ui", containerPort: UI_PORT, protocol: "TCP" },
     ...(spec.driver.ports ?? []),
+    ...additions.ports,
   ];
 }
 
-/**
- * Kubernetes objects the spec preserves without reading them (containers, volumes, mounts):
- * passed on as written; the API server validates them as part of the Pod.
- */
-function asWritten<T>(objects: readonly object[] | undefined): T[] {
-  return [...(objects ?? [])] as T[];
-}
-
-/** Volumes the sidecars, init containers or the driver mount, as kubeflow's webhook picks them. */
-function mountedNames(spec: SparkApplicationSpec): Set<string> {
-  const containers = [
-    ...asWritten<IContainer>(spec.driver.sidecars),
-    ...asWritten<IContainer>(spec.driver.initContainers),
-  ];
-  const mounts = [
-    ...asWritten<IVolumeMount>(spec.driver.volumeMounts),
-    ...containers.flatMap((c) => c.volumeMounts ?? []),
-  ];
-  return new Set(mounts.map((mount) => mount.name));
-}
-
-interface Mounted {
-  readonly volumes: IVolume[];
-  readonly mounts: IVolumeMount[];
-}
-
-function specVolumes(spec: SparkApplicationSpec): Mounted {
-  const used = mountedNames(spec);
-  const configMaps = (spec.driver.configMaps ?? []).map((configMap) => ({
-    volume: { name: `${configMap.name}-vol`, configMap: { name: configMap.name } },
-    mount: { name: `${configMap.name}-vol`, mountPath: configMap.path },
-  }));
-  const secrets = (spec.driver.secrets ?? []).map((secret) => ({
-    volume: { name: `${secret.name}-vol`, secret: { secretName: secret.name } },
-    mount: { name: `${secret.name}-vol`, mountPath: secret.path },
-  }));
-  const hadoop =
-    spec.hadoopConfigMap === undefined
-      ? []
-      : [
-          {
-            volume: { name: "hadoop-conf", configMap: { name: spec.hadoopConfigMap } },
-            mount: { name: "hadoop-conf", mountPath: HADOOP_CONF_DIR, readOnly: true },
-          },
-        ];
-  const named = [...hadoop, ...configMaps, ...secrets];
-  return {
-    volumes: [
-      ...named.map((entry) => entry.volume),
-      ...asWritten<IVolume>(spec.volumes).filter((volume) => used.has(volume.name)),
-    ],
-    mounts: [...named.map((entry) => entry.mount), ...asWritten<IVolumeMount>(spec.driver.volumeMounts)],
-  };
-}
+/** Volume names the driver pod uses itself; a generated ConfigMap or Secret volume avoids them. */
+const DRIVER_VOLUMES: readonly string[] = [CONF_VOLUME, TEMPLATE_VOLUME, LOCAL_DIR_VOLUME];
 
 /**
  * The driver pod of one run. `size` comes from `driverSize` and is the same the spark.properties
- * was rendered with; the ConfigMap `driverConfigMapName(run)` must hold `spark.properties` and
- * the executor template.
+ * was rendered with; `additions` are the driver's part of the monitoring result, also given to
+ * driverSparkConf. The ConfigMap `driverConfigMapName(run)` must hold `spark.properties`, the
+ * executor template, the additions' files and the `confFiles` (the other files of
+ * spec.sparkConfigMap, see confDirFileNames), which are mounted beside spark.properties in
+ * SPARK_CONF_DIR. The spec's driver fields win over `driver.template`.
  */
-export function driverPod(run: ApplicationRun, spec: SparkApplicationSpec, size: DriverSize): DriverPod {
+export function driverPod(
+  run: ApplicationRun,
+  spec: SparkApplicationSpec,
+  size: DriverSize,
+  additions: PodAdditions,
+  confFiles: readonly string[] = [],
+): DriverPod {
   const { driver } = spec;
   const configMap = driverConfigMapName(run);
-  const extra = specVolumes(spec);
+  const extra = specVolumes(spec, "driver", DRIVER_VOLUMES, additions);
+  const scratch = writableScratch(extra.mounts);
   const container: IContainer = {
     name: DRIVER_CONTAINER,
     image:
@@ -225,22 +138,18 @@ export function driverPod(run: ApplicationRun, spec: SparkApplicationSpec, size:
       }),
     ...(spec.imagePullPolicy === undefined ? {} : { imagePullPolicy: spec.imagePullPolicy }),
     args: driverArgs(spec),
-    env: mergeEnv(sparkEnv(run, spec), userEnv(spec)),
-    ...(driver.envFrom === undefined ? {} : { envFrom: driver.envFrom }),
-    ports: ports(spec),
+    env: mergeEnv(sparkEnv(run, spec), userEnv(spec, "driver")),
+    ...sparkContainerFields(spec, "driver"),
+    ports: ports(spec, additions),
     resources: { requests: { ...size.resources.requests }, limits: { ...size.resources.limits } },
     volumeMounts: [
       { name: CONF_VOLUME, mountPath: SPARK_CONF_DIR, readOnly: true },
       { name: TEMPLATE_VOLUME, mountPath: EXECUTOR_TEMPLATE_DIR, readOnly: true },
-      ...writableMounts(),
+      ...scratch.mounts,
       { name: LOCAL_DIR_VOLUME, mountPath: LOCAL_DIR },
       ...extra.mounts,
     ],
-    securityContext: containerSecurityContext(driver.securityContext),
-    ...(driver.lifecycle === undefined ? {} : { lifecycle: driver.lifecycle }),
   };
-  const nodeSelector = { ...spec.nodeSelector, ...driver.nodeSelector };
-  const schedulerName = driver.schedulerName ?? spec.batchScheduler;
   const labels = {
     ...driver.labels,
     ...selectorLabels(run.name, DRIVER_COMPONENT),
@@ -249,49 +158,32 @@ export function driverPod(run: ApplicationRun, spec: SparkApplicationSpec, size:
     [SPARK_APP_NAME]: appNameLabel(run.name),
     [SPARK_VERSION_LABEL]: spec.sparkVersion,
   };
-  return {
+  const annotations = { ...driver.annotations, ...additions.annotations };
+  const pod: DriverPod = {
     apiVersion: "v1",
     kind: "Pod",
     metadata: {
       name: driverPodName(run, spec),
       labels,
-      ...(driver.annotations === undefined ? {} : { annotations: { ...driver.annotations } }),
+      ...(Object.keys(annotations).length === 0 ? {} : { annotations }),
     },
     spec: {
+      ...podFields(spec, "driver"),
       containers: [container, ...asWritten<IContainer>(driver.sidecars)],
-      ...(driver.initContainers === undefined
-        ? {}
-        : { initContainers: asWritten<IContainer>(driver.initContainers) }),
       // A driver runs once; reruns are new attempts with new pods, decided by the controller.
       restartPolicy: "Never",
-      // Service links would put variables such as SPARK_MASTER_PORT=tcp://… into the driver's
-      // environment for every Service in the namespace.
-      enableServiceLinks: false,
       ...(driver.serviceAccount === undefined ? {} : { serviceAccountName: driver.serviceAccount }),
-      securityContext: podSecurityContext(driver.podSecurityContext, { fixedUserIds: true }),
       ...(spec.imagePullSecrets === undefined
         ? {}
         : { imagePullSecrets: spec.imagePullSecrets.map((name) => ({ name })) }),
-      ...(Object.keys(nodeSelector).length === 0 ? {} : { nodeSelector }),
-      ...(driver.affinity === undefined ? {} : { affinity: driver.affinity }),
-      ...(driver.tolerations === undefined ? {} : { tolerations: driver.tolerations }),
-      ...(driver.hostAliases === undefined ? {} : { hostAliases: driver.hostAliases }),
-      ...(driver.dnsConfig === undefined ? {} : { dnsConfig: driver.dnsConfig }),
-      ...(driver.priorityClassName === undefined ? {} : { priorityClassName: driver.priorityClassName }),
-      ...(schedulerName === undefined ? {} : { schedulerName }),
-      ...(driver.terminationGracePeriodSeconds === undefined
-        ? {}
-        : { terminationGracePeriodSeconds: driver.terminationGracePeriodSeconds }),
-      ...(driver.hostNetwork === undefined ? {} : { hostNetwork: driver.hostNetwork }),
-      ...(driver.shareProcessNamespace === undefined
-        ? {}
-        : { shareProcessNamespace: driver.shareProcessNamespace }),
       volumes: [
         {
           name: CONF_VOLUME,
           configMap: {
             name: configMap,
-            items: [{ key: SPARK_PROPERTIES_FILE, path: SPARK_PROPERTIES_FILE }],
+            items: [SPARK_PROPERTIES_FILE, ...confFiles.filter((file) => file !== SPARK_PROPERTIES_FILE)].map(
+              (file) => ({ key: file, path: file }),
+            ),
           },
         },
         {
@@ -301,10 +193,11 @@ export function driverPod(run: ApplicationRun, spec: SparkApplicationSpec, size:
             items: [{ key: EXECUTOR_TEMPLATE_FILE, path: EXECUTOR_TEMPLATE_FILE }],
           },
         },
-        ...WRITABLE_VOLUMES,
+        ...scratch.volumes,
         { name: LOCAL_DIR_VOLUME, emptyDir: {} },
         ...extra.volumes,
       ],
     },
   };
+  return withPodTemplate(driver.template, pod, DRIVER_CONTAINER);
 }

@@ -44,9 +44,30 @@ export function driverPodName(run: ApplicationRun, spec: SparkApplicationSpec): 
   return childName(nameBase(run), run.attempt === 1 ? "driver" : `driver-${run.attempt}`);
 }
 
+/**
+ * A Service name must be a DNS-1035 label: it starts with a letter, since it becomes a DNS name
+ * (`<svc>.<ns>.svc`) and an environment variable prefix. An application named `1st-run` still
+ * gets one: `spark-` in front, and a hash of the real name so that no application literally
+ * named `spark-1st-run` can claim the same Service.
+ */
+function serviceName(run: ApplicationRun, suffix: string): string {
+  const base = nameBase(run);
+  if (/^[a-z]/.test(base)) return childName(base, suffix);
+  return childName(`spark-${base}-${shortHash(`service:${run.name}`, 5)}`, suffix);
+}
+
 /** The headless Service executors reach a Spark 3.5/4.0 driver through (Spark's `<prefix>-driver-svc`). */
 export function driverServiceName(run: ApplicationRun): string {
-  return childName(nameBase(run), "driver-svc");
+  return serviceName(run, "driver-svc");
+}
+
+/**
+ * The driver's web UI Service, `<app>-ui-svc` as kubeflow names it (its
+ * status.driverInfo.webUIServiceName). One per application: each attempt moves its selector to
+ * that attempt's driver.
+ */
+export function uiServiceName(run: ApplicationRun): string {
+  return serviceName(run, "ui-svc");
 }
 
 /** The ConfigMap with spark.properties and the executor pod template, one per attempt. */

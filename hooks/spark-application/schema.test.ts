@@ -238,6 +238,8 @@ describe("SparkApplication spec: kubeflow manifests with kubeflow's defaults", (
       onSubmissionFailureRetries: 5,
       onFailureRetryInterval: 5,
       onSubmissionFailureRetryInterval: 5,
+      onInfrastructureFailureRetries: 3,
+      onInfrastructureFailureRetryInterval: 5,
     });
     expect(spec.driver.cores).toBe(1);
     expect(spec.driver.memory).toBe("1g");
@@ -299,7 +301,11 @@ describe("SparkApplication spec: kubeflow manifests with kubeflow's defaults", (
     });
     expect(spec.executor.gpu).toEqual({ name: "nvidia.com/gpu", quantity: 1 });
     expect(spec.executor).toMatchObject({ instances: 3, cores: 1, memory: "4g" });
-    expect(spec.restartPolicy).toEqual({ type: "Never" });
+    expect(spec.restartPolicy).toEqual({
+      type: "Never",
+      onInfrastructureFailureRetries: 0,
+      onInfrastructureFailureRetryInterval: 5,
+    });
     expect(spec.mode).toBe("cluster");
   });
 
@@ -318,6 +324,8 @@ describe("SparkApplication spec: kubeflow manifests with kubeflow's defaults", (
       type: "Always",
       onFailureRetryInterval: 30,
       onSubmissionFailureRetryInterval: 5,
+      onInfrastructureFailureRetries: 3,
+      onInfrastructureFailureRetryInterval: 5,
     });
     expect(spec.monitoring?.prometheus).toEqual({
       jmxExporterJar: "/prometheus/jmx_prometheus_javaagent-0.20.0.jar",
@@ -367,7 +375,7 @@ describe("SparkApplication spec: kubeflow manifests with kubeflow's defaults", (
     expect(result.spec.executor.cores).toBe(2);
   });
 
-  it("defaults type to Scala, mode to cluster and restartPolicy to Never without retry intervals", () => {
+  it("defaults type to Scala, mode to cluster and restartPolicy to Never: no reruns, not even after infrastructure failures", () => {
     const spec = parsed(`
 spec:
   sparkVersion: 3.5.3
@@ -380,7 +388,11 @@ spec:
       mode: "cluster",
       sparkVersion: "3.5.3",
       mainApplicationFile: "local:///opt/spark/examples/jars/spark-examples.jar",
-      restartPolicy: { type: "Never" },
+      restartPolicy: {
+        type: "Never",
+        onInfrastructureFailureRetries: 0,
+        onInfrastructureFailureRetryInterval: 5,
+      },
       driver: { cores: 1, memory: "1g" },
       executor: { cores: 1, memory: "1g", instances: 1 },
     });
@@ -604,6 +616,8 @@ describe("SparkApplication spec as a CRD schema", () => {
       "onFailureRetries",
       "onSubmissionFailureRetryInterval",
       "onFailureRetryInterval",
+      "onInfrastructureFailureRetries",
+      "onInfrastructureFailureRetryInterval",
     ]);
     expect(fields(".spec.monitoring.prometheus")).toEqual([
       "jmxExporterJar",

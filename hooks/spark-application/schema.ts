@@ -30,6 +30,10 @@ export const DEFAULT_MEMORY = "1g";
 export const DEFAULT_EXECUTOR_INSTANCES = 1;
 /** Seconds between retries when restartPolicy is OnFailure or Always and no interval is given. */
 export const DEFAULT_RETRY_INTERVAL_SECONDS = 5;
+/** Reruns after infrastructure failures when the policy retries at all (sparkhooks, not kubeflow). */
+export const DEFAULT_INFRASTRUCTURE_RETRIES = 3;
+/** How long a driver may stay Pending (unscheduled, pulling, init containers) before the run counts as failed. */
+export const DEFAULT_START_TIMEOUT_SECONDS = 600;
 
 type Role = "driver" | "executor";
 
@@ -237,6 +241,12 @@ const Driver = z
         "API server the driver creates executors through (spark.kubernetes.driver.master); " +
           "default the in-cluster https://kubernetes.default.svc.",
       ),
+    startTimeoutSeconds: count(
+      "sparkhooks: seconds the driver pod may take from being asked for to running (scheduling, " +
+        "image pull, init containers) before the run counts as an infrastructure failure and is " +
+        `retried under restartPolicy.onInfrastructureFailureRetries. Default ${DEFAULT_START_TIMEOUT_SECONDS}.`,
+      { min: 1 },
+    ).optional(),
     serviceAnnotations: stringMap("Annotations of the driver's headless Service.").optional(),
     serviceLabels: labelMap("Labels of the driver's headless Service.").optional(),
   })
@@ -317,6 +327,18 @@ const RestartPolicy = z
     onFailureRetryInterval: count(
       "Seconds between reruns, multiplied by the attempts so far (linear backoff); " +
         `default ${DEFAULT_RETRY_INTERVAL_SECONDS} unless type is Never.`,
+      { min: 1 },
+    ).optional(),
+    onInfrastructureFailureRetries: count(
+      "sparkhooks: how often a run stopped by the platform rather than by the application is " +
+        "rerun: driver evicted, preempted, its node lost, its pod deleted, or not started within " +
+        "driver.startTimeoutSeconds. Counted apart from onFailureRetries. Default " +
+        `${DEFAULT_INFRASTRUCTURE_RETRIES} unless type is Never (then 0).`,
+      { min: 0 },
+    ).optional(),
+    onInfrastructureFailureRetryInterval: count(
+      "sparkhooks: seconds before such a rerun, multiplied by the infrastructure failures so far " +
+        `(linear backoff); default ${DEFAULT_RETRY_INTERVAL_SECONDS}.`,
       { min: 1 },
     ).optional(),
   })
@@ -497,10 +519,12 @@ const SparkApplicationSpecFields = z
     nodeSelector: stringMap(
       "Node labels driver and executor pods must run on (kubeflow: not together with driver/executor nodeSelector).",
     ).optional(),
-    failureRetries: count("Legacy: rerun count of a failed application; use restartPolicy.", {
+    failureRetries: count("Legacy: restartPolicy.onFailureRetries where that is not set.", {
       min: 0,
     }).optional(),
-    retryInterval: count("Legacy: seconds between reruns; use restartPolicy.", { min: 0 }).optional(),
+    retryInterval: count("Legacy: restartPolicy.onFailureRetryInterval where that is not set.", {
+      min: 0,
+    }).optional(),
     pythonVersion: z
       .enum(["2", "3"])
       .optional()
@@ -580,13 +604,19 @@ function withKubeflowDefaults(spec: SpecFields): SpecFields {
         ? dropUndefined({ instances: unlessConf("spark.executor.instances", DEFAULT_EXECUTOR_INSTANCES) })
         : {}),
     },
-    restartPolicy: retries
-      ? {
-          onFailureRetryInterval: DEFAULT_RETRY_INTERVAL_SECONDS,
-          onSubmissionFailureRetryInterval: DEFAULT_RETRY_INTERVAL_SECONDS,
-          ...spec.restartPolicy,
-        }
-      : spec.restartPolicy,
+    restartPolicy: {
+      ...(retries
+        ? {
+            onFailureRetryInterval: spec.retryInterval ?? DEFAULT_RETRY_INTERVAL_SECONDS,
+            onSubmissionFailureRetryInterval: DEFAULT_RETRY_INTERVAL_SECONDS,
+          }
+        : {}),
+      // v1beta2's legacy top-level fields, where restartPolicy does not say otherwise.
+      ...(spec.failureRetries === undefined ? {} : { onFailureRetries: spec.failureRetries }),
+      onInfrastructureFailureRetries: retries ? DEFAULT_INFRASTRUCTURE_RETRIES : 0,
+      onInfrastructureFailureRetryInterval: DEFAULT_RETRY_INTERVAL_SECONDS,
+      ...spec.restartPolicy,
+    },
     ...(spec.dynamicAllocation !== undefined && allocationField
       ? { dynamicAllocation: { shuffleTrackingEnabled: true, ...spec.dynamicAllocation } }
       : {}),

@@ -9,6 +9,7 @@ import { PYSPARK_PI, SCALA_PI } from "../../test/support/spark-applications.js";
 import { driverSize, type DriverSize } from "./driver-size.js";
 import { sparkAppId, type ApplicationRun } from "./names.js";
 import { parseSparkApplicationSpec, type SparkApplicationSpec } from "./schema.js";
+import { NO_MONITORING } from "./monitoring.js";
 import { driverSparkConf, reachesDriverByPodIp, sparkPropertiesFile } from "./spark-properties.js";
 
 const RUN: ApplicationRun = { name: "spark-pi", namespace: "spark-jobs", uid: "0a1b2c3d", attempt: 1 };
@@ -20,7 +21,7 @@ function sizeOf(spec: SparkApplicationSpec): DriverSize {
 }
 
 function confOf(spec: SparkApplicationSpec, run = RUN): Record<string, string> {
-  return driverSparkConf(run, spec, sizeOf(spec));
+  return driverSparkConf(run, spec, sizeOf(spec), NO_MONITORING);
 }
 
 function specOf(raw: Record<string, unknown>): SparkApplicationSpec {
@@ -50,6 +51,7 @@ describe("spark.properties of a Scala SparkPi on Spark 3.5", () => {
     ["spark.kubernetes.resource.type", "java"],
     ["spark.kubernetes.container.image", "apache/spark:3.5.3"],
     ["spark.kubernetes.executor.podTemplateFile", "/opt/spark/pod-template/pod-spec-template.yml"],
+    ["spark.kubernetes.executor.podTemplateContainerName", "spark-kubernetes-executor"],
     ["spark.driver.host", "spark-pi-driver-svc.spark-jobs.svc"],
     ["spark.driver.port", "7078"],
     ["spark.driver.blockManager.port", "7079"],
@@ -64,6 +66,8 @@ describe("spark.properties of a Scala SparkPi on Spark 3.5", () => {
     ["spark.jars", "local:///opt/spark/examples/jars/spark-examples.jar"],
     ["spark.kubernetes.authenticate.driver.serviceAccountName", "spark-driver"],
     ["spark.kubernetes.authenticate.executor.serviceAccountName", "spark-driver"],
+    // The driver's Services are the hook's; the driver must not delete them when it stops.
+    ["spark.kubernetes.driver.service.deleteOnTermination", "false"],
   ])("sets %s=%s", (key, value) => {
     expect(conf[key]).toBe(value);
   });

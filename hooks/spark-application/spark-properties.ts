@@ -9,6 +9,7 @@ import { SPARK_CONF_DIR } from "../spark/conf.js";
 import { sparkImage } from "../spark/image.js";
 import { propertyLine } from "../spark/properties.js";
 import type { DriverSize } from "./driver-size.js";
+import { EXECUTOR_CONTAINER } from "./executor-template.js";
 import { resourceType } from "./driver-size.js";
 import {
   driverPodName,
@@ -17,6 +18,7 @@ import {
   sparkAppId,
   type ApplicationRun,
 } from "./names.js";
+import type { Monitoring } from "./monitoring.js";
 import type { SparkApplicationSpec } from "./schema.js";
 
 export const SPARK_PROPERTIES_FILE = "spark.properties";
@@ -93,7 +95,13 @@ function ownedSettings(run: ApplicationRun, spec: SparkApplicationSpec, size: Dr
     "spark.kubernetes.resource.type": resourceType(spec),
     "spark.kubernetes.executor.podNamePrefix": executorPodNamePrefix(run),
     "spark.kubernetes.executor.podTemplateFile": EXECUTOR_TEMPLATE_PATH,
+    // The container of the template Spark builds the executor on (KubernetesUtils.selectSparkContainer).
+    "spark.kubernetes.executor.podTemplateContainerName": EXECUTOR_CONTAINER,
     "spark.kubernetes.executor.useDriverPodIP": byPodIp ? "true" : undefined,
+    // The driver's Services are the hook's children; a driver that deleted them on exit
+    // (KubernetesClusterSchedulerBackend.stop, by spark-app-selector) would only make
+    // Metacontroller create them again.
+    "spark.kubernetes.driver.service.deleteOnTermination": "false",
     "spark.driver.host": byPodIp ? undefined : `${driverServiceName(run)}.${run.namespace}.svc`,
     "spark.driver.port": DRIVER_PORT,
     "spark.driver.blockManager.port": BLOCK_MANAGER_PORT,
@@ -105,52 +113,71 @@ function ownedSettings(run: ApplicationRun, spec: SparkApplicationSpec, size: Dr
   });
 }
 
+/**
+ * A role's JVM options: its javaOptions field (else sparkConf's extraJavaOptions), then what
+ * monitoring adds (the JMX exporter agent), so neither replaces the other.
+ */
+function javaOptions(
+  spec: SparkApplicationSpec,
+  role: "driver" | "executor",
+  added: readonly string[],
+): string | undefined {
+  const own = spec[role].javaOptions ?? spec.sparkConf?.[`spark.${role}.extraJavaOptions`];
+  const all = [own, ...added].filter((option) => option !== undefined && option.trim() !== "");
+  return all.length === 0 ? undefined : all.join(" ");
+}
+
 /** What the typed fields of the spec say; they win over sparkConf. */
-function specSettings(run: ApplicationRun, spec: SparkApplicationSpec): Settings {
+function specSettings(run: ApplicationRun, spec: SparkApplicationSpec, metrics: Monitoring): Settings {
   const { driver, executor, deps } = spec;
   const jvm = resourceType(spec) === "java";
   // With submitInDriver spark-submit does not add the primary jar to spark.jars itself.
   const jars = [...(jvm ? [spec.mainApplicationFile] : []), ...(deps?.jars ?? [])];
   const allocation = spec.dynamicAllocation;
-  return present({
-    "spark.app.name": run.name,
-    "spark.kubernetes.container.image": sparkImage({
-      sparkVersion: spec.sparkVersion,
-      ...(spec.image === undefined ? {} : { customImage: spec.image }),
+  return {
+    ...metrics.conf,
+    ...present({
+      "spark.app.name": run.name,
+      "spark.kubernetes.container.image": sparkImage({
+        sparkVersion: spec.sparkVersion,
+        ...(spec.image === undefined ? {} : { customImage: spec.image }),
+      }),
+      "spark.kubernetes.driver.container.image": driver.image,
+      "spark.kubernetes.executor.container.image": executor.image,
+      "spark.kubernetes.container.image.pullPolicy": spec.imagePullPolicy,
+      "spark.kubernetes.container.image.pullSecrets": joined(spec.imagePullSecrets),
+      "spark.kubernetes.driver.master": driver.kubernetesMaster,
+      "spark.kubernetes.authenticate.driver.serviceAccountName": driver.serviceAccount,
+      // Executors take this key, not the driver pod's serviceAccountName; without it they run as default.
+      "spark.kubernetes.authenticate.executor.serviceAccountName":
+        executor.serviceAccount ?? driver.serviceAccount,
+      "spark.driver.extraJavaOptions": javaOptions(spec, "driver", metrics.driver.javaOptions),
+      "spark.executor.instances": executor.instances,
+      "spark.executor.cores": executor.cores,
+      "spark.executor.memory": executor.memory,
+      "spark.executor.memoryOverhead": executor.memoryOverhead,
+      "spark.kubernetes.executor.request.cores": executor.coreRequest?.text,
+      "spark.kubernetes.executor.limit.cores": executor.coreLimit?.text,
+      "spark.kubernetes.executor.deleteOnTermination": executor.deleteOnTermination,
+      "spark.executor.extraJavaOptions": javaOptions(spec, "executor", metrics.executor.javaOptions),
+      "spark.jars": joined(jars),
+      "spark.files": joined(deps?.files),
+      "spark.submit.pyFiles": joined(deps?.pyFiles),
+      "spark.archives": joined(deps?.archives),
+      "spark.jars.packages": joined(deps?.packages),
+      "spark.jars.excludes": joined(deps?.excludePackages),
+      "spark.jars.repositories": joined(deps?.repositories),
+      "spark.dynamicAllocation.enabled": allocation?.enabled,
+      "spark.dynamicAllocation.initialExecutors": allocation?.initialExecutors,
+      "spark.dynamicAllocation.minExecutors": allocation?.minExecutors,
+      "spark.dynamicAllocation.maxExecutors": allocation?.maxExecutors,
+      "spark.dynamicAllocation.shuffleTracking.enabled": allocation?.shuffleTrackingEnabled,
+      "spark.dynamicAllocation.shuffleTracking.timeout":
+        allocation?.shuffleTrackingTimeout === undefined
+          ? undefined
+          : `${allocation.shuffleTrackingTimeout}ms`,
     }),
-    "spark.kubernetes.driver.container.image": driver.image,
-    "spark.kubernetes.executor.container.image": executor.image,
-    "spark.kubernetes.container.image.pullPolicy": spec.imagePullPolicy,
-    "spark.kubernetes.container.image.pullSecrets": joined(spec.imagePullSecrets),
-    "spark.kubernetes.driver.master": driver.kubernetesMaster,
-    "spark.kubernetes.authenticate.driver.serviceAccountName": driver.serviceAccount,
-    // Executors take this key, not the driver pod's serviceAccountName; without it they run as default.
-    "spark.kubernetes.authenticate.executor.serviceAccountName":
-      executor.serviceAccount ?? driver.serviceAccount,
-    "spark.driver.extraJavaOptions": driver.javaOptions,
-    "spark.executor.instances": executor.instances,
-    "spark.executor.cores": executor.cores,
-    "spark.executor.memory": executor.memory,
-    "spark.executor.memoryOverhead": executor.memoryOverhead,
-    "spark.kubernetes.executor.request.cores": executor.coreRequest?.text,
-    "spark.kubernetes.executor.limit.cores": executor.coreLimit?.text,
-    "spark.kubernetes.executor.deleteOnTermination": executor.deleteOnTermination,
-    "spark.executor.extraJavaOptions": executor.javaOptions,
-    "spark.jars": joined(jars),
-    "spark.files": joined(deps?.files),
-    "spark.submit.pyFiles": joined(deps?.pyFiles),
-    "spark.archives": joined(deps?.archives),
-    "spark.jars.packages": joined(deps?.packages),
-    "spark.jars.excludes": joined(deps?.excludePackages),
-    "spark.jars.repositories": joined(deps?.repositories),
-    "spark.dynamicAllocation.enabled": allocation?.enabled,
-    "spark.dynamicAllocation.initialExecutors": allocation?.initialExecutors,
-    "spark.dynamicAllocation.minExecutors": allocation?.minExecutors,
-    "spark.dynamicAllocation.maxExecutors": allocation?.maxExecutors,
-    "spark.dynamicAllocation.shuffleTracking.enabled": allocation?.shuffleTrackingEnabled,
-    "spark.dynamicAllocation.shuffleTracking.timeout":
-      allocation?.shuffleTrackingTimeout === undefined ? undefined : `${allocation.shuffleTrackingTimeout}ms`,
-  });
+  };
 }
 
 /**
@@ -167,19 +194,31 @@ function defaultSettings(spec: SparkApplicationSpec): Settings {
  */
 const NOT_USER_SETTABLE: ReadonlySet<string> = new Set(["spark.driver.bindAddress", "spark.driver.host"]);
 
+const userSettable = (settings: Readonly<Settings> | undefined): Settings =>
+  Object.fromEntries(Object.entries(settings ?? {}).filter(([key]) => !NOT_USER_SETTABLE.has(key)));
+
 /**
- * Every setting of the driver, by precedence: our defaults, then hadoopConf (as spark.hadoop.*)
- * and sparkConf, then the typed fields, then what the hook owns.
+ * Every setting of the driver, by precedence: our defaults (monitoring's among them), then the
+ * spark-defaults.conf of spec.sparkConfigMap (`confDefaults`, see sparkConfigMapFiles), then
+ * hadoopConf (as spark.hadoop.*) and sparkConf, then the typed fields (monitoring's among them),
+ * then what the hook owns. `metrics` is the same monitoring result the pods were rendered with.
+ * The typed fields include kubeflow's defaults (1 core, 1g), so a size in spark-defaults.conf
+ * only counts where sparkConf sets none of them either.
  */
-export function driverSparkConf(run: ApplicationRun, spec: SparkApplicationSpec, size: DriverSize): Settings {
-  const userConf = Object.fromEntries(
-    Object.entries(spec.sparkConf ?? {}).filter(([key]) => !NOT_USER_SETTABLE.has(key)),
-  );
+export function driverSparkConf(
+  run: ApplicationRun,
+  spec: SparkApplicationSpec,
+  size: DriverSize,
+  metrics: Monitoring,
+  confDefaults: Readonly<Settings> = {},
+): Settings {
   return {
     ...defaultSettings(spec),
+    ...metrics.defaultConf,
+    ...userSettable(confDefaults),
     ...prefixed("spark.hadoop.", spec.hadoopConf),
-    ...userConf,
-    ...specSettings(run, spec),
+    ...userSettable(spec.sparkConf),
+    ...specSettings(run, spec, metrics),
     ...ownedSettings(run, spec, size),
   };
 }

@@ -140,9 +140,15 @@ describe("composite-controllers/", () => {
         expect(cc.spec.parentResource.revisionHistory).toBeUndefined();
       });
 
-      it("has a sync hook and no finalize hook (children go by garbage collection)", () => {
+      it("has a sync hook, and a finalize hook exactly when its controller finalizes", () => {
         expect(cc.spec.hooks?.["sync"]).toBeDefined();
-        expect(cc.spec.hooks?.["finalize"]).toBeUndefined();
+        // Otherwise children go by garbage collection; a finalizer would outlive an uninstalled controller.
+        const module = registered.find(
+          (controller) =>
+            controller.apiVersion === cc.spec.parentResource.apiVersion &&
+            controller.resource === cc.spec.parentResource.resource,
+        );
+        expect(cc.spec.hooks?.["finalize"] !== undefined).toBe(module?.finalizes ?? false);
       });
 
       it("calls the hook server with wire format v1, on paths it serves, with explicit timeouts", async () => {

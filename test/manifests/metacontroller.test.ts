@@ -13,7 +13,12 @@ import type { IPolicyRule } from "kubernetes-models/rbac.authorization.k8s.io/v1
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseYaml } from "../../hooks/cli/render.js";
+import { controllers as registered } from "../../hooks/controllers.js";
+import type { KubeObject } from "../../hooks/metacontroller/protocol.js";
 import { restrictedViolations } from "../support/pod-security.js";
 import {
   itIsAValidKubernetesObject,
@@ -79,6 +84,16 @@ interface CompositeControllerView {
   spec: { parentResource: ResourceRef; childResources?: ResourceRef[] };
 }
 const groupOf = (apiVersion: string): string => (apiVersion.includes("/") ? apiVersion.split("/")[0]! : "");
+
+/** Every YAML document under examples/, the parents a customize hook is asked about in practice. */
+function exampleDocuments(dir = repoPath("examples")): unknown[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return exampleDocuments(path);
+    if (!/\.ya?ml$/.test(entry.name)) return [];
+    return parseYaml(readFileSync(path, "utf8"), path).documents;
+  });
+}
 
 describe("deploy/metacontroller/kustomization.yaml", () => {
   it("lists every YAML file in deploy/metacontroller/ and Metacontroller's CRDs, nothing else", () => {
@@ -212,6 +227,34 @@ describe("deploy/metacontroller/clusterrole.yaml", () => {
     }
     expect(allows(rules, "", "events", "create")).toBe(true);
     expect(allows(rules, "", "events", "patch")).toBe(true);
+  });
+
+  // Metacontroller runs an informer (list + watch, cluster-wide) for every type a customize hook
+  // names in relatedResources: the SparkCluster's ConfigMap, a SparkApplication's executor pods.
+  it.each(
+    registered
+      .filter((c) => c.customize !== undefined)
+      .map((controller) => ({ kind: controller.kind, controller })),
+  )("lets Metacontroller watch what the $kind customize hook asks for", ({ controller }) => {
+    const parents = exampleDocuments().filter(
+      (d) =>
+        (d as KubeObject).kind === controller.kind && (d as KubeObject).apiVersion === controller.apiVersion,
+    ) as KubeObject[];
+    expect(parents.length, `an example ${controller.kind} in examples/`).toBeGreaterThan(0);
+    for (const parent of parents) {
+      const withIdentity = {
+        ...parent,
+        metadata: { namespace: "default", uid: "0f0e0d0c", ...parent.metadata },
+      };
+      for (const rule of controller.customize!({ parent: withIdentity }).relatedResources) {
+        for (const verb of ["list", "watch"]) {
+          expect(
+            allows(rules, groupOf(rule.apiVersion), rule.resource, verb),
+            `${verb} ${rule.resource}`,
+          ).toBe(true);
+        }
+      }
+    }
   });
 
   it.each(controllers.map((c) => ({ parent: c.spec.parentResource.resource, c })))(

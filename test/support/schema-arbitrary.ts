@@ -84,15 +84,20 @@ const preserved = fc.oneof(
   },
 );
 
-/** Mostly small counts (1 above all: the one master), sometimes the bounds, sometimes anything. */
+/**
+ * Mostly small counts (1 above all: the one master), sometimes the bounds, sometimes anything.
+ * A field whose bounds exclude small counts (a port from 1024) gets only the last two.
+ */
 function integer(schema: IJSONSchemaProps): fc.Arbitrary<number> {
   const min = schema.minimum ?? -(2 ** 31);
   const max = schema.maximum ?? 2 ** 31 - 1;
-  const between = (low: number, high: number) =>
-    fc.integer({ min: Math.max(min, low), max: Math.min(max, high) });
+  const between = (low: number, high: number, weight: number) =>
+    Math.max(min, low) <= Math.min(max, high)
+      ? [{ arbitrary: fc.integer({ min: Math.max(min, low), max: Math.min(max, high) }), weight }]
+      : [];
   return fc.oneof(
-    { arbitrary: between(1, 1), weight: 12 },
-    { arbitrary: between(0, 12), weight: 6 },
+    ...between(1, 1, 12),
+    ...between(0, 12, 6),
     { arbitrary: fc.constantFrom(min, max), weight: 1 },
     { arbitrary: fc.integer({ min, max }), weight: 1 },
   );

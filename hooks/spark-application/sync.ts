@@ -1,0 +1,272 @@
+/**
+ * SparkApplication sync and finalize: parent + observed children + related executors + now →
+ * desired children + status. Pure: no I/O, no clock, no environment.
+ *
+ * The children of the current run are its ConfigMap (spark.properties and the executor pod
+ * template), its Services and its driver pod; Spark's driver creates the executors. Which run is
+ * current and whether its driver should exist is the lifecycle's decision (lifecycle.ts).
+ */
+import type { ChildType, SyncResult } from "../controller.js";
+import { settleConditions } from "../kube/conditions.js";
+import { isLabelValue } from "../kube/names.js";
+import { keepObserved } from "../kube/observed.js";
+import {
+  observedOfType,
+  type DesiredObject,
+  type KubeObject,
+  type SyncRequest,
+} from "../metacontroller/protocol.js";
+import { SPARK_APP_SELECTOR } from "../spark/labels.js";
+import { applicationConfigMap } from "./app-configmap.js";
+import { driverPod } from "./driver-pod.js";
+import { driverSize } from "./driver-size.js";
+import { executorPodTemplate, executorTemplateFile } from "./executor-template.js";
+import { decideLifecycle } from "./lifecycle.js";
+import { monitoring } from "./monitoring.js";
+import { driverPodName, sparkAppId, uiServiceName, type ApplicationRun } from "./names.js";
+import { recordFromStatus, RUN_ANNOTATION, runAnnotation, type RunRecord } from "./run-record.js";
+import { parseSparkApplicationSpec, type SparkApplicationSpec } from "./schema.js";
+import { applicationServices, serviceProblems, uiServicePort } from "./services.js";
+import { confDirFileNames, sparkConfigMapFiles } from "./spark-config-map.js";
+import {
+  driverSparkConf,
+  EXECUTOR_TEMPLATE_FILE,
+  SPARK_PROPERTIES_FILE,
+  sparkPropertiesFile,
+} from "./spark-properties.js";
+import { runSpecHash } from "./spec-hash.js";
+import { applicationStatus, invalidSpecStatus, type StatusContext } from "./status.js";
+import { unsupportedFields, specProblems } from "./unsupported.js";
+
+/** The child types this controller owns; composite-controllers/sparkapplication.yaml lists the same. */
+export const CHILD_TYPES = [
+  { apiVersion: "v1", kind: "Pod", resource: "pods" },
+  { apiVersion: "v1", kind: "Service", resource: "services" },
+  { apiVersion: "v1", kind: "ConfigMap", resource: "configmaps" },
+] as const satisfies readonly ChildType[];
+
+/** How often a finalizing application is looked at again while its children go away. */
+const FINALIZE_POLL_SECONDS = 2;
+
+interface Rendered {
+  readonly children: DesiredObject[];
+  readonly problems: string[];
+}
+
+/** The children of one run, or the problems that keep it from being rendered. */
+function renderRun(
+  run: ApplicationRun,
+  spec: SparkApplicationSpec,
+  record: RunRecord,
+  related: SyncRequest["related"],
+): Rendered {
+  const problems = [...serviceProblems(spec)];
+  const size = driverSize(spec);
+  if (!size.ok) problems.push(...size.errors);
+  const userConf = sparkConfigMapFiles(spec, observedOfType(related, "v1", "ConfigMap"));
+  if (!userConf.ok) problems.push(userConf.problem);
+  if (!size.ok || !userConf.ok || problems.length > 0) return { children: [], problems };
+
+  const metrics = monitoring(run, spec);
+  const template = executorPodTemplate(run, spec, metrics.executor);
+  const properties = sparkPropertiesFile(driverSparkConf(run, spec, size.size, metrics, userConf.defaults));
+  const configMap = applicationConfigMap(
+    run,
+    {
+      ...userConf.files,
+      ...metrics.files,
+      [SPARK_PROPERTIES_FILE]: properties,
+      [EXECUTOR_TEMPLATE_FILE]: executorTemplateFile(template),
+    },
+    userConf.binaryFiles,
+  );
+  if (!configMap.ok) return { children: [], problems: [configMap.problem] };
+  const pod = driverPod(run, spec, size.size, metrics.driver, confDirFileNames(userConf));
+  const annotated = {
+    ...pod,
+    metadata: {
+      ...pod.metadata,
+      annotations: { ...pod.metadata.annotations, [RUN_ANNOTATION]: runAnnotation(record) },
+    },
+  };
+  return {
+    children: [configMap.configMap, ...applicationServices(run, spec), annotated],
+    problems: [],
+  };
+}
+
+function runOf(parent: KubeObject, attempt: number): ApplicationRun {
+  return {
+    name: parent.metadata.name,
+    namespace: parent.metadata.namespace ?? "default",
+    uid: parent.metadata.uid ?? "",
+    attempt,
+  };
+}
+
+/** Every observed child exactly as it is. */
+function everythingObserved(request: SyncRequest): DesiredObject[] {
+  return CHILD_TYPES.flatMap(({ apiVersion, kind }) =>
+    observedOfType(request.children, apiVersion, kind).map(keepObserved),
+  );
+}
+
+/** The current run's executors among the related pods, by spark-app-selector. */
+function executorsOf(request: SyncRequest, appId: string): KubeObject[] {
+  return observedOfType(request.related, "v1", "Pod").filter(
+    (pod) => pod.metadata.labels?.[SPARK_APP_SELECTOR] === appId,
+  );
+}
+
+function uiAddress(request: SyncRequest, serviceName: string, port: number): string | undefined {
+  const service = observedOfType(request.children, "v1", "Service").find(
+    (candidate) => candidate.metadata.name === serviceName,
+  );
+  const clusterIP = (service?.spec as { clusterIP?: unknown } | undefined)?.clusterIP;
+  return typeof clusterIP === "string" && clusterIP !== "" && clusterIP !== "None"
+    ? `${clusterIP}:${port}`
+    : undefined;
+}
+
+/**
+ * Deletion: the driver goes first (its executors go with it, owned by it), then everything
+ * else; `finalized` only once Metacontroller observes no child at all, so the finalizer outlives
+ * the driver process.
+ */
+function finalize(request: SyncRequest, context: StatusContext): SyncResult {
+  const remaining = everythingObserved(request).length;
+  const previous =
+    typeof context.previousStatus === "object" && context.previousStatus !== null
+      ? (context.previousStatus as Record<string, unknown>)
+      : {};
+  const { observedGeneration: _generation, conditions: _conditions, ...kept } = previous;
+  return {
+    response: {
+      status: { ...kept, conditions: settleFinalizing(context, remaining) },
+      children: [],
+      ...(remaining === 0
+        ? { finalized: true }
+        : { finalized: false, resyncAfterSeconds: FINALIZE_POLL_SECONDS }),
+    },
+    outcome: "ok",
+  };
+}
+
+function settleFinalizing(context: StatusContext, remaining: number) {
+  const message =
+    remaining === 0
+      ? "all children are gone"
+      : `waiting for ${remaining} children (driver first) to be deleted`;
+  return settleConditions(
+    [
+      { type: "Ready", status: "False", reason: "Deleting", message },
+      { type: "Reconciling", status: remaining === 0 ? "False" : "True", reason: "Finalizing", message },
+      { type: "Stalled", status: "False", reason: "Progressing", message: "nothing is stuck" },
+    ],
+    context.previousStatus,
+    context.now,
+    context.generation,
+  );
+}
+
+/**
+ * A spec the hook cannot act on keeps every child exactly as it is (Metacontroller deletes
+ * every observed child a 200 answer leaves out) and explains itself in the status.
+ */
+function rejectSpec(
+  request: SyncRequest,
+  context: StatusContext,
+  record: RunRecord,
+  errors: readonly string[],
+): SyncResult {
+  return {
+    response: {
+      status: invalidSpecStatus(context, record, errors, context.previousStatus),
+      children: everythingObserved(request),
+    },
+    outcome: "invalid_spec",
+  };
+}
+
+/**
+ * The application's name becomes the value of the app.kubernetes.io/instance label of every
+ * child and executor, and label values stop at 63 characters (kubeflow refuses such names too).
+ */
+function nameProblems(name: string): string[] {
+  return isLabelValue(name)
+    ? []
+    : [`metadata.name: ${JSON.stringify(name)} is longer than 63 characters, the most a label value holds`];
+}
+
+export function syncSparkApplication(request: SyncRequest, now: Date): SyncResult {
+  const { parent } = request;
+  const context: StatusContext = {
+    generation: parent.metadata.generation,
+    previousStatus: (parent as { status?: unknown }).status,
+    now,
+  };
+  if (request.finalizing) return finalize(request, context);
+
+  const pods = observedOfType(request.children, "v1", "Pod");
+  const previous = recordFromStatus(context.previousStatus);
+  const parsed = parseSparkApplicationSpec((parent as { spec?: unknown }).spec);
+  if (!parsed.ok) return rejectSpec(request, context, previous, parsed.errors);
+  const spec = parsed.spec;
+  const invalid = [...nameProblems(parent.metadata.name), ...specProblems(spec)];
+  if (invalid.length > 0) return rejectSpec(request, context, previous, invalid);
+
+  const lifecycle = decideLifecycle({
+    spec,
+    specHash: runSpecHash(spec),
+    previous,
+    pods,
+    driverPodName: (attempt) => driverPodName(runOf(parent, attempt), spec),
+    now,
+  });
+  const { record } = lifecycle;
+  const run = runOf(parent, record.attempt);
+  const appId = sparkAppId(run);
+
+  let children: DesiredObject[] = [];
+  if (lifecycle.keepDriver) {
+    const rendered = renderRun(run, spec, record, request.related);
+    if (rendered.problems.length > 0) return rejectSpec(request, context, previous, rendered.problems);
+    children = rendered.children.map((child) =>
+      child.kind === "Pod" && lifecycle.current !== undefined ? keepObserved(lifecycle.current.pod) : child,
+    );
+  }
+
+  const uiName = uiServiceName(run);
+  const uiPort = uiServicePort(spec);
+  const status = applicationStatus(context, {
+    lifecycle,
+    appId,
+    submissionID: appId.replace(/^spark-/, ""),
+    driverInfo: lifecycle.keepDriver
+      ? {
+          podName: driverPodName(run, spec),
+          webUIServiceName: uiName,
+          webUIPort: uiPort,
+          ...optionalAddress(uiAddress(request, uiName, uiPort)),
+        }
+      : record.attempt === 0
+        ? {}
+        : { podName: driverPodName(run, spec) },
+    executors: executorsOf(request, appId),
+    unsupported: unsupportedFields(spec),
+  });
+  return {
+    response: {
+      status,
+      children,
+      ...(lifecycle.resyncAfterSeconds === undefined
+        ? {}
+        : { resyncAfterSeconds: lifecycle.resyncAfterSeconds }),
+    },
+    outcome: "ok",
+  };
+}
+
+function optionalAddress(address: string | undefined): { webUIAddress?: string } {
+  return address === undefined ? {} : { webUIAddress: address };
+}
