@@ -37,6 +37,16 @@ const RESOURCES: Readonly<Record<string, { api: string; resource: string; namesp
     api: "/apis/rbac.authorization.k8s.io/v1",
     resource: "clusterrolebindings",
   },
+  "rbac.authorization.k8s.io/v1/Role": {
+    api: "/apis/rbac.authorization.k8s.io/v1",
+    resource: "roles",
+    namespaced: true,
+  },
+  "rbac.authorization.k8s.io/v1/RoleBinding": {
+    api: "/apis/rbac.authorization.k8s.io/v1",
+    resource: "rolebindings",
+    namespaced: true,
+  },
   "apps/v1/StatefulSet": { api: "/apis/apps/v1", resource: "statefulsets", namespaced: true },
 };
 

@@ -28,17 +28,16 @@ import {
   selectorLabels,
   selectorString,
 } from "../../../hooks/spark/labels.js";
+import { EXECUTOR_COMPONENT } from "../../../hooks/spark-application/executor-template.js";
 import { sparkAppId, type ApplicationRun } from "../../../hooks/spark-application/names.js";
-import type { SparkApplicationSpec } from "../../../hooks/spark-application/schema.js";
-import { sparkApplicationSpec } from "../../support/spark-applications.js";
 import { eventually } from "../eventually.js";
 import { repoRoot } from "../paths.js";
+import { serverSideApply } from "../scenarios/manifests.js";
 import { Kube, type ObjectList } from "../scenarios/kube.js";
 import {
   applicationChildren,
-  DRIVER_SERVICE_ACCOUNT,
   driverRbac,
-  EXECUTOR_COMPONENT,
+  type ChildrenEdits,
   type ApplicationChildren,
 } from "./application-children.js";
 import { ensureExamples, EXAMPLES_JAR_PATH, PI_PY_PATH, SPARK_PI_CLASS } from "./examples.js";
@@ -51,8 +50,12 @@ const EXECUTORS = 2;
 const logDir = join(repoRoot, ".testbed", "logs");
 const timings: Record<string, unknown>[] = [];
 
-function piSpec(version: string, program: "python" | "scala"): SparkApplicationSpec {
-  return sparkApplicationSpec({
+/** deploy/spark-application-namespace/'s ServiceAccount. */
+const DRIVER_SERVICE_ACCOUNT = "spark-driver";
+
+/** A kubeflow-style spec, as a user writes it into the SparkApplication. */
+function piSpec(version: string, program: "python" | "scala"): Record<string, unknown> {
+  return {
     ...(program === "python"
       ? { type: "Python", mainApplicationFile: `local://${PI_PY_PATH}` }
       : { type: "Scala", mainClass: SPARK_PI_CLASS, mainApplicationFile: `local://${EXAMPLES_JAR_PATH}` }),
@@ -60,7 +63,7 @@ function piSpec(version: string, program: "python" | "scala"): SparkApplicationS
     arguments: ["4"],
     driver: { memory: "512m", serviceAccount: DRIVER_SERVICE_ACCOUNT },
     executor: { instances: EXECUTORS, cores: 1, memory: "512m" },
-  });
+  };
 }
 
 interface AppRun {
@@ -97,11 +100,7 @@ describe.each(VERSIONS)("Spark %s: our SparkApplication pods run real Spark", (v
       kind: "Namespace",
       metadata: { name: namespace, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
     });
-    const [account, role, binding] = driverRbac(namespace);
-    const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}`;
-    await kube.create(`/api/v1/namespaces/${namespace}/serviceaccounts`, account);
-    await kube.create(`${rbac}/roles`, role);
-    await kube.create(`${rbac}/rolebindings`, binding);
+    for (const object of driverRbac(namespace)) await serverSideApply(kube, object);
     // The projected ServiceAccount volume of every pod names this ConfigMap.
     await eventually("ConfigMap kube-root-ca.crt", async () =>
       (await kube.send("GET", `/api/v1/namespaces/${namespace}/configmaps/kube-root-ca.crt`)).status === 200
@@ -151,15 +150,15 @@ describe.each(VERSIONS)("Spark %s: our SparkApplication pods run real Spark", (v
   /** Creates the run's children in the bed and waits for the driver to end and be reported. */
   async function runApplication(
     name: string,
-    spec: SparkApplicationSpec,
-    edit: Parameters<typeof applicationChildren>[2] = {},
+    spec: Record<string, unknown>,
+    edits: ChildrenEdits = {},
   ): Promise<AppRun> {
     attempt += 1;
-    const run: ApplicationRun = { name, namespace, uid: `uid-${name}-${attempt}`, attempt: 1 };
-    const children = applicationChildren(run, spec, edit);
+    const children = applicationChildren({ name, namespace, uid: `uid-${name}-${attempt}` }, spec, edits);
+    const run = children.run;
     const base = `/api/v1/namespaces/${namespace}`;
     await kube.create(`${base}/configmaps`, children.configMap);
-    await kube.create(`${base}/services`, children.service);
+    for (const service of children.services) await kube.create(`${base}/services`, service);
     await kube.create(`${base}/pods`, children.driver);
     const driverName = children.driver.metadata.name;
     const appId = sparkAppId(run);

@@ -8,24 +8,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { IConfigMap, IPod } from "kubernetes-models/v1";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ApplicationRun } from "../../../hooks/spark-application/names.js";
-import { sparkApplicationSpec } from "../../support/spark-applications.js";
 import { adaptPod, MountTable, SERVICE_ACCOUNT_DIR, type AdaptOptions } from "./adapter.js";
 import { applicationChildren } from "./application-children.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "sparkhooks-entrypoint-unit-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const run: ApplicationRun = { name: "pi", namespace: "spark-it", uid: "u-1", attempt: 1 };
-const spec = sparkApplicationSpec({
+const parent = { name: "pi", namespace: "spark-it", uid: "u-1" };
+const spec = {
   type: "Python",
   sparkVersion: "3.5.9",
   mainApplicationFile: "local:///opt/spark/examples/src/main/python/pi.py",
   arguments: ["4"],
   driver: { memory: "512m", serviceAccount: "spark-driver" },
   executor: { instances: 2, memory: "512m" },
-});
-const children = applicationChildren(run, spec);
+};
+const children = applicationChildren(parent, spec);
 const rootCa: IConfigMap = {
   apiVersion: "v1",
   kind: "ConfigMap",
@@ -70,7 +68,7 @@ function adapt(pod: IPod, name: string, extra: Partial<AdaptOptions> = {}) {
       pythonBin: "/local/venv/bin",
     },
     podIP: "127.128.0.1",
-    namespace: run.namespace,
+    namespace: parent.namespace,
     scratchDir: join(scratch, name),
     configMaps: [children.configMap, rootCa],
     hosts: [],
@@ -125,7 +123,7 @@ describe("the entrypoint's driver branch", () => {
   });
 
   it("refuses a driver master other than the in-cluster one", () => {
-    const custom = applicationChildren(run, {
+    const custom = applicationChildren(parent, {
       ...spec,
       driver: { ...spec.driver, kubernetesMaster: "https://api.example:6443" },
     });
