@@ -8,6 +8,7 @@
 import type { IContainer, IContainerPort, IEnvVar, IPod } from "kubernetes-models/v1";
 import { SPARK_CONF_DIR } from "../spark/conf.js";
 import { mergeEnv } from "../spark/env.js";
+import { WRITABLE_VOLUMES } from "../spark/security.js";
 import { sparkImage } from "../spark/image.js";
 import {
   SPARK_APP_NAME,
@@ -16,6 +17,14 @@ import {
   SPARK_VERSION_LABEL,
   selectorLabels,
 } from "../spark/labels.js";
+import {
+  driverConfEnv,
+  driverLocalDirs,
+  driverTemplateContainer,
+  withDriverConf,
+  type DriverPodOwn,
+  type LocalDirs,
+} from "./driver-conf-keys.js";
 import type { DriverSize } from "./driver-size.js";
 import {
   appNameLabel,
@@ -53,13 +62,8 @@ export const DRIVER_COMPONENT = "driver";
 /** Spark's volume names for the conf ConfigMap and the executor template in the driver. */
 export const CONF_VOLUME = "spark-conf-volume-driver";
 export const TEMPLATE_VOLUME = "pod-template-volume";
-/**
- * Scratch space for shuffle and spill (spark.local.dir through SPARK_LOCAL_DIRS), an emptyDir as
- * in LocalDirsFeatureStep. Spark names its directory after a random UUID; a fixed name keeps
- * the pod deterministic.
- */
+/** The first scratch emptyDir for shuffle and spill (see driverLocalDirs). */
 export const LOCAL_DIR_VOLUME = "spark-local-dir-1";
-export const LOCAL_DIR = "/var/data/spark-local-dir-1";
 
 export type DriverPod = IPod & { metadata: { name: string; labels: Record<string, string> } };
 
@@ -78,7 +82,7 @@ export function driverArgs(spec: SparkApplicationSpec): string[] {
 }
 
 /** Spark's own variables of the driver container (BasicDriverFeatureStep), then the mounted files'. */
-function sparkEnv(run: ApplicationRun, spec: SparkApplicationSpec): IEnvVar[] {
+function sparkEnv(run: ApplicationRun, spec: SparkApplicationSpec, localDirs: LocalDirs): IEnvVar[] {
   return [
     // Spark's client sets the submitting user's name; a hook has none, so the image's user.
     // A proxyUser is impersonated by that user (--proxy-user), not put here.
@@ -91,7 +95,7 @@ function sparkEnv(run: ApplicationRun, spec: SparkApplicationSpec): IEnvVar[] {
       valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "status.podIP" } },
     },
     { name: "SPARK_CONF_DIR", value: SPARK_CONF_DIR },
-    { name: "SPARK_LOCAL_DIRS", value: LOCAL_DIR },
+    { name: "SPARK_LOCAL_DIRS", value: localDirs.value },
     ...mountedFilesEnv(spec, "driver"),
   ];
 }
@@ -110,24 +114,37 @@ function ports(spec: SparkApplicationSpec, additions: PodAdditions): IContainerP
 const DRIVER_VOLUMES: readonly string[] = [CONF_VOLUME, TEMPLATE_VOLUME, LOCAL_DIR_VOLUME];
 
 /**
+ * What no sparkConf volume may take: the names of the volumes above but the local dir (a
+ * spark-local-dir-* volume replaces it), the writable scratch volumes, and the paths the
+ * ConfigMaps are mounted at.
+ */
+export const DRIVER_POD_OWN: DriverPodOwn = {
+  volumes: [CONF_VOLUME, TEMPLATE_VOLUME, ...WRITABLE_VOLUMES.map((volume) => volume.name)],
+  paths: [SPARK_CONF_DIR, EXECUTOR_TEMPLATE_DIR],
+};
+
+/**
  * The driver pod of one run. `size` comes from `driverSize` and is the same the spark.properties
  * was rendered with; `additions` are the driver's part of the monitoring result, also given to
  * driverSparkConf. The ConfigMap `driverConfigMapName(run)` must hold `spark.properties`, the
  * executor template, the additions' files and the `confFiles` (the other files of
  * spec.sparkConfigMap, see confDirFileNames), which are mounted beside spark.properties in
- * SPARK_CONF_DIR. The spec's driver fields win over `driver.template`.
+ * SPARK_CONF_DIR. The spec's driver fields win over the sparkConf keys Spark's client would
+ * apply to the pod (withDriverConf), and both over `driver.template`.
  */
 export function driverPod(
   run: ApplicationRun,
-  spec: SparkApplicationSpec,
+  given: SparkApplicationSpec,
   size: DriverSize,
   additions: PodAdditions,
   confFiles: readonly string[] = [],
 ): DriverPod {
+  const spec = withDriverConf(given, sparkAppId(run));
   const { driver } = spec;
   const configMap = driverConfigMapName(run);
   const extra = specVolumes(spec, "driver", DRIVER_VOLUMES, additions);
-  const scratch = writableScratch(extra.mounts);
+  const localDirs = driverLocalDirs(spec, extra.mounts);
+  const scratch = writableScratch([...extra.mounts, ...localDirs.mounts]);
   const container: IContainer = {
     name: DRIVER_CONTAINER,
     image:
@@ -138,7 +155,7 @@ export function driverPod(
       }),
     ...(spec.imagePullPolicy === undefined ? {} : { imagePullPolicy: spec.imagePullPolicy }),
     args: driverArgs(spec),
-    env: mergeEnv(sparkEnv(run, spec), userEnv(spec, "driver")),
+    env: mergeEnv(mergeEnv(sparkEnv(run, spec, localDirs), driverConfEnv(spec)), userEnv(spec, "driver")),
     ...sparkContainerFields(spec, "driver"),
     ports: ports(spec, additions),
     resources: { requests: { ...size.resources.requests }, limits: { ...size.resources.limits } },
@@ -146,7 +163,7 @@ export function driverPod(
       { name: CONF_VOLUME, mountPath: SPARK_CONF_DIR, readOnly: true },
       { name: TEMPLATE_VOLUME, mountPath: EXECUTOR_TEMPLATE_DIR, readOnly: true },
       ...scratch.mounts,
-      { name: LOCAL_DIR_VOLUME, mountPath: LOCAL_DIR },
+      ...localDirs.mounts,
       ...extra.mounts,
     ],
   };
@@ -194,10 +211,10 @@ export function driverPod(
           },
         },
         ...scratch.volumes,
-        { name: LOCAL_DIR_VOLUME, emptyDir: {} },
+        ...localDirs.volumes,
         ...extra.volumes,
       ],
     },
   };
-  return withPodTemplate(driver.template, pod, DRIVER_CONTAINER);
+  return withPodTemplate(driver.template, pod, driverTemplateContainer(spec, DRIVER_CONTAINER));
 }

@@ -6,6 +6,7 @@
  */
 import { toMebibytes } from "../kube/quantity.js";
 import { byteStringAs, parseSparkDouble } from "../spark/sizes.js";
+import { driverResourceLimits } from "./driver-conf-keys.js";
 import { DEFAULT_CORES, DEFAULT_MEMORY, type SparkApplicationSpec } from "./schema.js";
 
 export type ResourceType = "java" | "python" | "r";
@@ -22,6 +23,12 @@ export const MIN_OVERHEAD_MIB = 384;
 /** Spark's default overhead factors: a Python or R process needs far more beside the heap. */
 export const JVM_OVERHEAD_FACTOR = 0.1;
 export const NON_JVM_OVERHEAD_FACTOR = 0.4;
+/**
+ * The most memory a Kubernetes quantity holds: 2^63 - 1 bytes (resource.Quantity is an int64
+ * scaled value), in whole MiB. A bigger request would be written as `InfinityMi` or `1e+23Mi`,
+ * which the API server refuses, failing every sync with no word in the status.
+ */
+export const MAX_MEMORY_MIB = Math.floor((2 ** 63 - 1) / 2 ** 20);
 
 export interface DriverSize {
   /** spark.driver.memory as written (`1g`, `512m`): the JVM's -Xmx. */
@@ -84,6 +91,19 @@ export function driverSize(spec: SparkApplicationSpec): DriverSizeResult {
     errors.push(`spec.sparkConf: spark.driver.cores ${JSON.stringify(coresText)} is not a whole number ≥ 1`);
   }
   const requestMiB = heapMiB + overheadMiB;
+  if (!(requestMiB <= MAX_MEMORY_MIB)) {
+    const culprit =
+      overheadText !== undefined
+        ? "spec.driver.memoryOverhead (or sparkConf spark.driver.memoryOverhead)"
+        : factorText !== undefined && overheadMiB > heapMiB
+          ? spec.memoryOverheadFactor === undefined
+            ? "spec.sparkConf (memory overhead factor)"
+            : "spec.memoryOverheadFactor"
+          : "spec.driver.memory (or sparkConf spark.driver.memory)";
+    errors.push(
+      `${culprit}: the driver's memory, heap + overhead, would be ${requestMiB}Mi, more than a Kubernetes quantity holds (${MAX_MEMORY_MIB}Mi)`,
+    );
+  }
   const memoryLimit = spec.driver.memoryLimit;
   if (memoryLimit !== undefined && toMebibytes(memoryLimit) < requestMiB) {
     errors.push(
@@ -108,6 +128,8 @@ export function driverSize(spec: SparkApplicationSpec): DriverSizeResult {
         limits: {
           ...(cpuLimit === undefined ? {} : { cpu: cpuLimit }),
           memory: memoryLimit?.text ?? `${requestMiB}Mi`,
+          // spark.driver.resource.<name>.amount/.vendor, under driver.gpu.
+          ...driverResourceLimits(spec),
           ...(gpu === undefined ? {} : { [gpu.name]: String(gpu.quantity) }),
         },
       },

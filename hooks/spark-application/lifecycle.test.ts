@@ -198,7 +198,7 @@ describe("a run that ends, by restartPolicy", () => {
     const lifecycle = decide(running(1), [failed], at(120));
     expect(lifecycle.record).toMatchObject({
       state: "FAILED",
-      failures: { application: 1, infrastructure: 0 },
+      failures: { application: 1, infrastructure: 0, submission: 0 },
       errorMessage: "driver container exited with code 1 (Error)",
     });
     expect(lifecycle.stalled).toMatch(/code 1/);
@@ -218,7 +218,7 @@ describe("a run that ends, by restartPolicy", () => {
     expect(waiting.record).toMatchObject({
       state: "PENDING_RERUN",
       rerunTime: iso(110),
-      failures: { application: 1, infrastructure: 0 },
+      failures: { application: 1, infrastructure: 0, submission: 0 },
     });
     expect(waiting.keepDriver).toBe(true); // the failed driver stays for its logs
     expect(waiting.resyncAfterSeconds).toBe(5);
@@ -241,7 +241,10 @@ describe("a run that ends, by restartPolicy", () => {
     expect(run3).toMatchObject({ attempt: 3, state: "SUBMITTED" });
     const failed3 = driverPod(run3, { phase: "Failed", terminated: { exitCode: 2, finishedAt: iso(300) } });
     const final = decide(run3, [failed3], at(301), policy);
-    expect(final.record).toMatchObject({ state: "FAILED", failures: { application: 3, infrastructure: 0 } });
+    expect(final.record).toMatchObject({
+      state: "FAILED",
+      failures: { application: 3, infrastructure: 0, submission: 0 },
+    });
   });
 
   it("Always: reruns after a success too", () => {
@@ -269,7 +272,7 @@ describe("infrastructure failures are counted apart from application failures", 
     const evicted = driverPod(running(1), { phase: "Failed", reason: "Evicted" });
     const lifecycle = decide(running(1), [evicted], at(50), onFailure);
     expect(lifecycle.record).toMatchObject({
-      failures: { application: 0, infrastructure: 1 },
+      failures: { application: 0, infrastructure: 1, submission: 0 },
       errorMessage: "driver pod failed: Evicted",
     });
     expect(["PENDING_RERUN", "SUBMITTED"]).toContain(lifecycle.record.state);
@@ -282,12 +285,12 @@ describe("infrastructure failures are counted apart from application failures", 
       terminated: { exitCode: 143, finishedAt: iso(40) },
     });
     const lifecycle = decide(running(1), [preempted], at(41), onFailure);
-    expect(lifecycle.record.failures).toEqual({ application: 0, infrastructure: 1 });
+    expect(lifecycle.record.failures).toEqual({ application: 0, infrastructure: 1, submission: 0 });
   });
 
   it("a driver pod that disappears while running is an infrastructure failure", () => {
     const lifecycle = decide(running(1), [], at(50), onFailure);
-    expect(lifecycle.record.failures).toEqual({ application: 0, infrastructure: 1 });
+    expect(lifecycle.record.failures).toEqual({ application: 0, infrastructure: 1, submission: 0 });
     expect(lifecycle.record.errorMessage).toMatch(/pi-driver disappeared while the application was RUNNING/);
   });
 
@@ -298,8 +301,31 @@ describe("infrastructure failures are counted apart from application failures", 
       ...onFailure,
       driver: { startTimeoutSeconds: 60 },
     });
-    expect(lifecycle.record.failures).toEqual({ application: 0, infrastructure: 1 });
+    expect(lifecycle.record.failures).toEqual({ application: 0, infrastructure: 1, submission: 0 });
     expect(lifecycle.record.errorMessage).toMatch(/did not start within 60s .*ImagePullBackOff/);
+  });
+
+  it("a driver pod never created within the start timeout is a failed submission, retried under onSubmissionFailureRetries", () => {
+    const submitted = running(1, { state: "SUBMITTED" });
+    const policy = {
+      restartPolicy: {
+        type: "OnFailure" as const,
+        onSubmissionFailureRetries: 1,
+        onSubmissionFailureRetryInterval: 20,
+      },
+      driver: { startTimeoutSeconds: 60 },
+    };
+    const first = decide(submitted, [], at(60), policy);
+    expect(first.record).toMatchObject({
+      state: "PENDING_RERUN",
+      rerunTime: iso(80),
+      failures: { application: 0, infrastructure: 0, submission: 1 },
+    });
+    expect(first.record.errorMessage).toMatch(/pi-driver was not created within 60s/);
+    const second = decide(first.record, [], at(80), policy).record;
+    expect(second).toMatchObject({ state: "SUBMITTED", attempt: 2, submittedAt: iso(80) });
+    const last = decide(second, [], at(140), policy);
+    expect(last.record).toMatchObject({ state: "FAILED", failures: { submission: 2 } });
   });
 
   it("with restartPolicy Never no run is repeated, whatever the cause (kubeflow's promise)", () => {
@@ -309,12 +335,12 @@ describe("infrastructure failures are counted apart from application failures", 
   });
 
   it("the infrastructure limit ends the application when reached", () => {
-    const record = running(3, { failures: { application: 0, infrastructure: 2 } });
+    const record = running(3, { failures: { application: 0, infrastructure: 2, submission: 0 } });
     const evicted = driverPod(record, { phase: "Failed", reason: "Evicted" });
     const lifecycle = decide(record, [evicted], at(50), onFailure);
     expect(lifecycle.record).toMatchObject({
       state: "FAILED",
-      failures: { application: 0, infrastructure: 3 },
+      failures: { application: 0, infrastructure: 3, submission: 0 },
     });
   });
 });
@@ -323,7 +349,10 @@ describe("spec changes, suspend and time to live", () => {
   const live = driverPod(running(1), { ready: true });
 
   it("a changed spec removes the live driver first (INVALIDATING), then starts a new run with counters reset", () => {
-    const record = running(1, { failures: { application: 1, infrastructure: 1 }, executionAttempts: 2 });
+    const record = running(1, {
+      failures: { application: 1, infrastructure: 1, submission: 0 },
+      executionAttempts: 2,
+    });
     const removing = decide(record, [live], at(10), {}, "h2");
     expect(removing.record.state).toBe("INVALIDATING");
     expect(removing.keepDriver).toBe(false);
@@ -333,7 +362,7 @@ describe("spec changes, suspend and time to live", () => {
       attempt: 2,
       specHash: "h2",
       executionAttempts: 1,
-      failures: { application: 0, infrastructure: 0 },
+      failures: { application: 0, infrastructure: 0, submission: 0 },
     });
   });
 
@@ -343,7 +372,7 @@ describe("spec changes, suspend and time to live", () => {
   });
 
   it("suspend removes the driver (SUSPENDING, then SUSPENDED); resuming starts a new run keeping the counters", () => {
-    const record = running(1, { failures: { application: 1, infrastructure: 0 } });
+    const record = running(1, { failures: { application: 1, infrastructure: 0, submission: 0 } });
     const suspending = decide(record, [live], at(10), { suspend: true });
     expect(suspending.record.state).toBe("SUSPENDING");
     expect(suspending.keepDriver).toBe(false);
@@ -399,7 +428,10 @@ describe("spec changes, suspend and time to live", () => {
 
 describe("a parent read from a stale cache", () => {
   it("continues from the newer run a driver pod carries instead of starting that run again", () => {
-    const run2 = running(2, { state: "SUBMITTED", failures: { application: 1, infrastructure: 0 } });
+    const run2 = running(2, {
+      state: "SUBMITTED",
+      failures: { application: 1, infrastructure: 0, submission: 0 },
+    });
     const pod2 = driverPod(run2, { ready: true });
     // The status still describes run 1, which failed.
     const stale = running(1, { state: "RUNNING" });
@@ -456,7 +488,7 @@ describe("invariants over arbitrary driver observations", () => {
         (r, s, p, t) => {
           const previous = running(r.attempt, {
             state: r.state,
-            failures: { application: r.application, infrastructure: r.infrastructure },
+            failures: { application: r.application, infrastructure: r.infrastructure, submission: 0 },
             terminationTime: iso(5),
             rerunTime: iso(50),
           });

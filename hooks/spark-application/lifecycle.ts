@@ -140,7 +140,8 @@ function startRun(input: LifecycleInput, record: RunRecord, drivers: readonly Ob
 }
 
 interface RunEnd {
-  readonly outcome: "success" | FailureCause;
+  /** `submission`: the driver pod was never created, kubeflow's failed submission. */
+  readonly outcome: "success" | FailureCause | "submission";
   readonly reason?: string;
   readonly finishedAt?: string;
 }
@@ -150,6 +151,14 @@ function rerunDelay(spec: SparkApplicationSpec, end: RunEnd, failures: Failures)
   const policy = spec.restartPolicy;
   const interval = policy.onFailureRetryInterval ?? 0;
   if (end.outcome === "success") return policy.type === "Always" ? interval : undefined;
+  if (end.outcome === "submission") {
+    // kubeflow's submission retries: OnFailure up to onSubmissionFailureRetries, Always without end.
+    if (policy.type === "Never") return undefined;
+    if (policy.type === "OnFailure" && failures.submission > (policy.onSubmissionFailureRetries ?? 0)) {
+      return undefined;
+    }
+    return (policy.onSubmissionFailureRetryInterval ?? 0) * failures.submission;
+  }
   if (end.outcome === "infrastructure") {
     const limit = policy.onInfrastructureFailureRetries ?? 0;
     if (failures.infrastructure > limit) return undefined;
@@ -251,7 +260,7 @@ function liveRun(input: LifecycleInput, record: RunRecord, drivers: readonly Obs
           input,
           record,
           {
-            outcome: "infrastructure",
+            outcome: "submission",
             reason: `driver pod ${name} was not created within ${timeout}s (driver.startTimeoutSeconds); see the SparkApplication's events`,
           },
           drivers,

@@ -4,6 +4,7 @@
  * the same objects.
  */
 import { childName, isLabelValue, MAX_DNS_LABEL, shortHash } from "../kube/names.js";
+import { DRIVER_POD_NAME_KEY } from "./driver-conf-keys.js";
 import type { SparkApplicationSpec } from "./schema.js";
 
 /** One attempt of one application: a rerun gets a new attempt number, hence new ids and pod name. */
@@ -35,12 +36,13 @@ function nameBase(run: ApplicationRun): string {
 }
 
 /**
- * `driver.podName` when set (kubeflow's spark.kubernetes.driver.pod.name), else
- * `<app>-driver` for the first attempt and `<app>-driver-<n>` after it, so a finished driver
- * can stay for its logs while the next attempt runs.
+ * `driver.podName`, else sparkConf spark.kubernetes.driver.pod.name (kubeflow honours both),
+ * else `<app>-driver` for the first attempt and `<app>-driver-<n>` after it, so a finished
+ * driver can stay for its logs while the next attempt runs.
  */
 export function driverPodName(run: ApplicationRun, spec: SparkApplicationSpec): string {
-  if (spec.driver.podName !== undefined) return spec.driver.podName;
+  const fixed = spec.driver.podName ?? spec.sparkConf?.[DRIVER_POD_NAME_KEY];
+  if (fixed !== undefined) return fixed;
   return childName(nameBase(run), run.attempt === 1 ? "driver" : `driver-${run.attempt}`);
 }
 

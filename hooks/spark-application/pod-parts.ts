@@ -20,6 +20,7 @@ import {
   WRITABLE_VOLUMES,
   writableMounts,
 } from "../spark/security.js";
+import { hadoopConfigMap } from "./driver-conf-keys.js";
 import type { SparkApplicationSpec } from "./schema.js";
 
 export type Role = "driver" | "executor";
@@ -71,7 +72,7 @@ export function mountedFilesEnv(spec: SparkApplicationSpec, role: Role): IEnvVar
     return [];
   });
   return [
-    ...(spec.hadoopConfigMap === undefined ? [] : [{ name: "HADOOP_CONF_DIR", value: HADOOP_CONF_DIR }]),
+    ...(hadoopConfigMap(spec) === undefined ? [] : [{ name: "HADOOP_CONF_DIR", value: HADOOP_CONF_DIR }]),
     ...secretEnv,
   ];
 }
@@ -174,12 +175,13 @@ export function specVolumes(
   ]);
   const volumes: IVolume[] = [];
   const mounts: IVolumeMount[] = [];
-  if (spec.hadoopConfigMap !== undefined) {
+  const hadoop = hadoopConfigMap(spec);
+  if (hadoop !== undefined) {
     // A user volume may already be called hadoop-conf; a hash of the ConfigMap keeps them apart.
     const name = taken.has(HADOOP_CONF_VOLUME)
-      ? childName(HADOOP_CONF_VOLUME, shortHash(spec.hadoopConfigMap, 6))
+      ? childName(HADOOP_CONF_VOLUME, shortHash(hadoop, 6))
       : HADOOP_CONF_VOLUME;
-    volumes.push({ name, configMap: { name: spec.hadoopConfigMap } });
+    volumes.push({ name, configMap: { name: hadoop } });
     mounts.push({ name, mountPath: HADOOP_CONF_DIR, readOnly: true });
     taken.add(name);
   }

@@ -16,6 +16,8 @@ export const RUN_ANNOTATION = "sparkhooks.dev/run";
 export interface Failures {
   readonly application: number;
   readonly infrastructure: number;
+  /** Runs whose driver pod was never created (kubeflow's failed submissions). */
+  readonly submission: number;
 }
 
 export interface RunRecord {
@@ -37,7 +39,7 @@ export const NO_RUN: RunRecord = {
   attempt: 0,
   executionAttempts: 0,
   submissionAttempts: 0,
-  failures: { application: 0, infrastructure: 0 },
+  failures: { application: 0, infrastructure: 0, submission: 0 },
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -54,7 +56,11 @@ function text(value: unknown): string | undefined {
 
 function failuresOf(value: unknown): Failures {
   const failures = isRecord(value) ? value : {};
-  return { application: count(failures.application), infrastructure: count(failures.infrastructure) };
+  return {
+    application: count(failures.application),
+    infrastructure: count(failures.infrastructure),
+    submission: count(failures.submission),
+  };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -14,6 +14,7 @@ import type { IService, IServicePort } from "kubernetes-models/v1";
 import { isDns1123Label, isQualifiedName } from "../kube/names.js";
 import { SPARK_APP_SELECTOR, SPARK_ROLE, selectorLabels } from "../spark/labels.js";
 import { driverServiceName, sparkAppId, uiServiceName, type ApplicationRun } from "./names.js";
+import { driverServiceConf } from "./driver-conf-keys.js";
 import type { SparkApplicationSpec } from "./schema.js";
 import { BLOCK_MANAGER_PORT, DRIVER_PORT, reachesDriverByPodIp, UI_PORT } from "./spark-properties.js";
 
@@ -52,15 +53,12 @@ function tcp(name: string, port: number, targetPort = port): IServicePort {
  * else. From 4.1 spark.kubernetes.executor.useDriverPodIP (SPARK-53944) makes SparkContext
  * advertise spark.driver.bindAddress, the pod IP, and BasicExecutorFeatureStep builds the
  * executors' SPARK_DRIVER_URL from it, so nothing dials the Service. It is still rendered when
- * the user gave it annotations or labels: kubeflow's examples scrape Prometheus through
- * annotations on exactly this Service.
+ * the user gave it annotations or labels (fields or sparkConf keys): kubeflow's examples scrape
+ * Prometheus through annotations on exactly this Service.
  */
 export function hasDriverService(spec: SparkApplicationSpec): boolean {
-  return (
-    !reachesDriverByPodIp(spec.sparkVersion) ||
-    spec.driver.serviceAnnotations !== undefined ||
-    spec.driver.serviceLabels !== undefined
-  );
+  const { annotations, labels } = driverServiceConf(spec);
+  return !reachesDriverByPodIp(spec.sparkVersion) || annotations !== undefined || labels !== undefined;
 }
 
 /**
@@ -69,8 +67,8 @@ export function hasDriverService(spec: SparkApplicationSpec): boolean {
  *
  * Two differences from Spark, both deliberate:
  * - Spark 3.4+ writes `ipFamilyPolicy: SingleStack` and `ipFamilies: [IPv4]` by default
- *   (spark.kubernetes.driver.service.ipFamil*), which an IPv6-only cluster refuses; left out,
- *   the API server picks the cluster's own family.
+ *   (spark.kubernetes.driver.service.ipFamil*), which an IPv6-only cluster refuses; left out
+ *   unless sparkConf sets them, the API server picks the cluster's own family.
  * - `publishNotReadyAddresses` stays unset, Spark's default (SPARK-58113 adds it in 4.3 as an
  *   option, default false, for drivers with a readiness probe). A headless Service publishes a
  *   pod only once it is Ready; Spark copes by waiting for its own pod to be Ready before it
@@ -78,18 +76,20 @@ export function hasDriverService(spec: SparkApplicationSpec): boolean {
  */
 export function driverService(run: ApplicationRun, spec: SparkApplicationSpec): NamedService | undefined {
   if (!hasDriverService(spec)) return undefined;
-  const annotations = spec.driver.serviceAnnotations;
+  const { annotations, labels, ipFamilyPolicy, ipFamilies } = driverServiceConf(spec);
   return {
     apiVersion: "v1",
     kind: "Service",
     metadata: {
       name: driverServiceName(run),
-      labels: serviceLabels(run, spec.driver.serviceLabels),
-      ...(annotations === undefined ? {} : { annotations: { ...annotations } }),
+      labels: serviceLabels(run, labels),
+      ...(annotations === undefined ? {} : { annotations }),
     },
     spec: {
       type: "ClusterIP",
       clusterIP: "None",
+      ...(ipFamilyPolicy === undefined ? {} : { ipFamilyPolicy }),
+      ...(ipFamilies === undefined ? {} : { ipFamilies }),
       selector: currentDriver(run),
       ports: [
         tcp(DRIVER_PORT_NAME, DRIVER_PORT),

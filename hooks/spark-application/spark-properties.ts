@@ -8,6 +8,7 @@
 import { SPARK_CONF_DIR } from "../spark/conf.js";
 import { sparkImage } from "../spark/image.js";
 import { propertyLine } from "../spark/properties.js";
+import { confContainerImage } from "./driver-conf-keys.js";
 import type { DriverSize } from "./driver-size.js";
 import { EXECUTOR_CONTAINER } from "./executor-template.js";
 import { resourceType } from "./driver-size.js";
@@ -127,7 +128,14 @@ function javaOptions(
   return all.length === 0 ? undefined : all.join(" ");
 }
 
-/** What the typed fields of the spec say; they win over sparkConf. */
+const optionalCustomImage = (image: string | undefined): { customImage?: string } =>
+  image === undefined ? {} : { customImage: image };
+
+/**
+ * What the typed fields of the spec say; they win over sparkConf. The shared image is
+ * spec.image, else sparkConf's own, else the official one: executors without an image of their
+ * own run it.
+ */
 function specSettings(run: ApplicationRun, spec: SparkApplicationSpec, metrics: Monitoring): Settings {
   const { driver, executor, deps } = spec;
   const jvm = resourceType(spec) === "java";
@@ -140,7 +148,7 @@ function specSettings(run: ApplicationRun, spec: SparkApplicationSpec, metrics: 
       "spark.app.name": run.name,
       "spark.kubernetes.container.image": sparkImage({
         sparkVersion: spec.sparkVersion,
-        ...(spec.image === undefined ? {} : { customImage: spec.image }),
+        ...optionalCustomImage(confContainerImage(spec)),
       }),
       "spark.kubernetes.driver.container.image": driver.image,
       "spark.kubernetes.executor.container.image": executor.image,

@@ -103,6 +103,9 @@ export const SparkApplicationStatus = z
         infrastructure: count(
           "Runs stopped by the platform: evicted, preempted, node lost, driver pod deleted, or not started within driver.startTimeoutSeconds.",
         ),
+        submission: count(
+          "Runs whose driver pod was never created within driver.startTimeoutSeconds (refused by quota or admission): kubeflow's failed submissions.",
+        ),
       })
       .optional()
       .describe("Failed runs of the current spec, by cause; each cause has its own retry limit."),

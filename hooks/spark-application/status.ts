@@ -161,7 +161,7 @@ function unsupportedCondition(fields: readonly UnsupportedField[]): ConditionDra
       type: "UnsupportedFields",
       status: "True",
       reason: "NotImplemented",
-      message: fields.map(({ field, reason }) => `spec.${field}: ${reason}`).join("; "),
+      message: fields.map(({ field, reason }) => `${field}: ${reason}`).join("; "),
     },
   ];
 }

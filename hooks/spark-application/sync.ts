@@ -34,8 +34,10 @@ import {
   SPARK_PROPERTIES_FILE,
   sparkPropertiesFile,
 } from "./spark-properties.js";
+import { kubeObjectProblems } from "./kube-object-checks.js";
 import { runSpecHash } from "./spec-hash.js";
 import { applicationStatus, invalidSpecStatus, type StatusContext } from "./status.js";
+import { TERMINAL_STATES } from "./status-schema.js";
 import { unsupportedFields, specProblems } from "./unsupported.js";
 
 /** The child types this controller owns; composite-controllers/sparkapplication.yaml lists the same. */
@@ -51,6 +53,16 @@ const FINALIZE_POLL_SECONDS = 2;
 interface Rendered {
   readonly children: DesiredObject[];
   readonly problems: string[];
+}
+
+/**
+ * Problems of the spec itself that only rendering finds (the driver's size, the Services).
+ * They are checked before the lifecycle acts: a live application edited to one of them keeps
+ * its driver, instead of losing it (INVALIDATING) and then failing to start the next run.
+ */
+function renderProblems(spec: SparkApplicationSpec): string[] {
+  const size = driverSize(spec);
+  return [...serviceProblems(spec), ...(size.ok ? [] : size.errors)];
 }
 
 /** The children of one run, or the problems that keep it from being rendered. */
@@ -134,7 +146,12 @@ function uiAddress(request: SyncRequest, serviceName: string, port: number): str
  * the driver process.
  */
 function finalize(request: SyncRequest, context: StatusContext): SyncResult {
-  const remaining = everythingObserved(request).length;
+  const observed = everythingObserved(request);
+  const drivers = observedOfType(request.children, "v1", "Pod").length;
+  // While a driver pod exists its ConfigMap and Services stay, so a driver that takes its
+  // termination grace period to stop keeps its configuration mounted until it is gone.
+  const children = drivers > 0 ? observed.filter((child) => child.kind !== "Pod") : [];
+  const remaining = observed.length;
   const previous =
     typeof context.previousStatus === "object" && context.previousStatus !== null
       ? (context.previousStatus as Record<string, unknown>)
@@ -143,7 +160,7 @@ function finalize(request: SyncRequest, context: StatusContext): SyncResult {
   return {
     response: {
       status: { ...kept, conditions: settleFinalizing(context, remaining) },
-      children: [],
+      children,
       ...(remaining === 0
         ? { finalized: true }
         : { finalized: false, resyncAfterSeconds: FINALIZE_POLL_SECONDS }),
@@ -212,8 +229,17 @@ export function syncSparkApplication(request: SyncRequest, now: Date): SyncResul
   const parsed = parseSparkApplicationSpec((parent as { spec?: unknown }).spec);
   if (!parsed.ok) return rejectSpec(request, context, previous, parsed.errors);
   const spec = parsed.spec;
-  const invalid = [...nameProblems(parent.metadata.name), ...specProblems(spec)];
+  const invalid = [...nameProblems(parent.metadata.name), ...kubeObjectProblems(spec), ...specProblems(spec)];
+  // Render problems only once the preserved objects are known to have the fields it reads.
+  if (invalid.length === 0) invalid.push(...renderProblems(spec));
   if (invalid.length > 0) return rejectSpec(request, context, previous, invalid);
+
+  // A missing spec.sparkConfigMap must not remove a live driver on its way to a rerun that
+  // could not start; an application that has ended no longer needs it.
+  if (!TERMINAL_STATES.has(previous.state ?? "SUBMITTED")) {
+    const userConf = sparkConfigMapFiles(spec, observedOfType(request.related, "v1", "ConfigMap"));
+    if (!userConf.ok) return rejectSpec(request, context, previous, [userConf.problem]);
+  }
 
   const lifecycle = decideLifecycle({
     spec,

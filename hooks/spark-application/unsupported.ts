@@ -7,6 +7,8 @@
  * spark.properties or the Services. Lifecycle fields (restartPolicy, the legacy
  * failureRetries/retryInterval, suspend, timeToLiveSeconds) belong to the controller's lifecycle.
  */
+import { driverConfProblems, unsupportedDriverConf } from "./driver-conf-keys.js";
+import { DRIVER_POD_OWN } from "./driver-pod.js";
 import type { SparkApplicationSpec } from "./schema.js";
 
 export interface UnsupportedField {
@@ -27,7 +29,10 @@ function isSet(value: unknown): boolean {
   return true;
 }
 
-/** The set fields of `spec` the hook ignores, in the order of the schema. */
+/**
+ * The set fields of `spec` the hook ignores, in the order of the schema, then the sparkConf
+ * keys Spark's client would apply to the driver pod that the hook cannot (driver-conf-keys.ts).
+ */
 export function unsupportedFields(spec: SparkApplicationSpec): UnsupportedField[] {
   const candidates: [string, unknown, string][] = [
     [
@@ -66,7 +71,10 @@ export function unsupportedFields(spec: SparkApplicationSpec): UnsupportedField[
       "no PodDisruptionBudget is created for the driver pod",
     ],
   ];
-  return candidates.filter(([, value]) => isSet(value)).map(([field, , reason]) => ({ field, reason }));
+  return [
+    ...candidates.filter(([, value]) => isSet(value)).map(([field, , reason]) => ({ field, reason })),
+    ...unsupportedDriverConf(spec),
+  ];
 }
 
 /**
@@ -84,5 +92,6 @@ export function specProblems(spec: SparkApplicationSpec): string[] {
     ...(spec.pythonVersion === "2"
       ? ["spec.pythonVersion: Python 2 was dropped in Spark 3.1; use 3 or leave it out"]
       : []),
+    ...driverConfProblems(spec, DRIVER_POD_OWN),
   ];
 }
