@@ -30,6 +30,15 @@ export const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 export const NODE_NAME = "kwok-node-0";
 
 /**
+ * Pod IPs kwok hands out (stage pod-ready): a loopback range, so that a pod the Spark tests run
+ * as a local process can bind to the very IP the API server reports for it (Linux answers on
+ * every 127/8 address). The driver reads its own pod IP from the API server and gives it to its
+ * executors (Spark 4.1+), so the reported IP has to be reachable. Clear of the addresses the
+ * SparkCluster test picks itself (127.0.0.x).
+ */
+export const POD_CIDR = "127.128.0.0/16";
+
+/**
  * kube-controller-manager controllers the bed runs: ownerReference GC, namespace deletion, the
  * `default` ServiceAccount per namespace (which the ServiceAccount admission plugin needs before it
  * admits pods), legacy SA token secrets, the kube-root-ca.crt ConfigMap every projected SA token
@@ -335,7 +344,7 @@ async function startOnce(
         "--manage-all-nodes=false",
         "--manage-nodes-with-label-selector=type=kwok",
         "--node-lease-duration-seconds=40",
-        "--cidr=10.244.0.0/16",
+        `--cidr=${POD_CIDR}`,
         "--node-ip=10.240.0.10",
         `--server-address=127.0.0.1:${kwokPort}`,
         ...[...binaries.stagesDirs, ...(options.kwokConfigs ?? [])].map((c) => `--config=${c}`),

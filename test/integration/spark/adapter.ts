@@ -8,6 +8,8 @@
  *   `exec "$@"` for anything but `driver`/`executor`, so `args[0]` is the program. The
  *   pass-through branch changes no exported variable (it sets JAVA_HOME only when it is empty,
  *   and the image sets it), so its environment is the image's ENV plus the container's env.
+ *   The `driver` and `executor` branches are reproduced from the pod's env and args as the
+ *   script builds them (see {@link entrypointArgv}).
  * - Environment: `value`s with `$(VAR)` expanded against the variables defined before them,
  *   `fieldRef`s from the pod (status.podIP is a loopback address of its own per pod), and
  *   `configMapKeyRef`s from the ConfigMaps given; anything else throws.
@@ -16,13 +18,15 @@
  *   SCRIPT NAME ARGS…` keeps SCRIPT and NAME as they are (see {@link localArgv}).
  * - Filesystem: every absolute path in the final argv, env values and working directory goes
  *   through a mount table: the pod's volumeMounts first (ConfigMap → a directory holding its
- *   files, emptyDir → a fresh directory), then the image's own files (/opt/spark → the pyspark
- *   package, which has the same bin/, sbin/ and jars/; /opt/java/openjdk → a local JDK), then a
- *   few system directories that exist on every Linux host. A path no entry covers throws.
+ *   files, emptyDir → a fresh directory, the projected ServiceAccount volume → its token, CA
+ *   and namespace files), then the image's own files (/opt/spark → the pyspark package, which
+ *   has the same bin/, sbin/ and jars/; /opt/spark/examples → the examples built for the test;
+ *   /opt/java/openjdk → a local JDK), then a few system directories that exist on every Linux
+ *   host. A path no entry covers throws. `local://` URIs (a file in the image) are paths too.
  * - Network: see {@link Emulation}: the only places where the process sees something the
  *   pod did not ask for. Each is listed in `deviations`.
  */
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isIPv6 } from "node:net";
 import { hostname } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -35,12 +39,14 @@ import type {
   IVolume,
   IVolumeMount,
 } from "kubernetes-models/v1";
+import { parseProperties } from "../../../hooks/spark/properties.js";
 
 /** apache/spark:<version> as built by apache/spark-docker (Dockerfile + entrypoint.sh). */
 export const SPARK_IMAGE = {
   entrypoint: "/opt/entrypoint.sh",
   workingDir: "/opt/spark/work-dir",
   sparkHome: "/opt/spark",
+  examples: "/opt/spark/examples",
   /** eclipse-temurin base images put the JRE here and on PATH. */
   javaHome: "/opt/java/openjdk",
   path: "/opt/java/openjdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -54,6 +60,17 @@ export interface LocalRuntime {
   readonly sparkHome: string;
   /** Stands in for /opt/java/openjdk. */
   readonly javaHome: string;
+  /**
+   * Stands in for /opt/spark/examples (the pyspark package has no jars/spark-examples*.jar):
+   * `jars/spark-examples.jar` and `src/main/python/pi.py`. Undefined: not in this image.
+   */
+  readonly examplesDir?: string;
+  /**
+   * A directory whose `python3` imports this Spark's pyspark, as the image's python3 does
+   * (its PYTHONPATH comes from /opt/spark/python). Put first on PATH for the `driver` and
+   * `executor` branches, whose Python workers run `python3`.
+   */
+  readonly pythonBin?: string;
 }
 
 export interface MountEntry {
@@ -85,6 +102,18 @@ export interface AdaptOptions {
    * test's own user; needs root. Undefined: the test's user.
    */
   readonly runAs?: { readonly uid: number; readonly gid: number };
+  /**
+   * The token the kubelet would put into a projected `serviceAccountToken` source (a
+   * TokenRequest for the pod's ServiceAccount, bound to the pod). Needed only by pods with
+   * such a volume, which the ServiceAccount admission plugin adds to every pod that does not
+   * opt out.
+   */
+  readonly serviceAccountToken?: string;
+  /**
+   * Where the API server really listens, for a `driver`: `https://kubernetes.default.svc`
+   * (Spark's in-cluster default) with this port. `hosts` must map kubernetes.default.svc.
+   */
+  readonly apiServerPort?: number;
 }
 
 export interface LocalProcess {
@@ -123,6 +152,8 @@ export interface LocalProcess {
  *   to. A name not in the file does not resolve, as in the cluster.
  * - SPARK_DAEMON_JAVA_OPTS += -Djava.io.tmpdir=<the /tmp volume>: the JVM's temporary files
  *   (and so Spark's default spark.local.dir) go to the pod's /tmp emptyDir, as in the pod.
+ *   The `driver` branch's JVM is started by spark-submit, which reads SPARK_SUBMIT_OPTS
+ *   instead; the `executor` branch's java command gets both options before its own.
  * - TMPDIR=<the /tmp volume>: a launch script's `mktemp` (whose paths are not mapped, see
  *   {@link localArgv}) writes to the pod's /tmp emptyDir, as in the pod, not the host's /tmp.
  * - JAVA_HOME, SPARK_HOME, PATH: the image's ENV, with the image's paths mapped like any other.
@@ -130,6 +161,7 @@ export interface LocalProcess {
 export const EMULATED_ENV = [
   "SPARK_LOCAL_IP",
   "SPARK_DAEMON_JAVA_OPTS",
+  "SPARK_SUBMIT_OPTS",
   "TMPDIR",
   "JAVA_HOME",
   "SPARK_HOME",
@@ -207,7 +239,11 @@ export class MountTable {
    * or whitespace (`-Dx=/p`, `a:/p`). `//` (URLs such as spark://host:7077) is left alone.
    */
   rewrite(value: string): string {
-    return value.replace(/(^|[=:,\s])(\/(?!\/)[^\s:,=]*)/g, (_match, lead: string, path: string) => {
+    // `local:///opt/x` is the file /opt/x in the container (Spark's scheme for "already in the image").
+    const uris = value.replace(/(^|[=,\s])local:\/\/(\/[^\s:,=]*)/g, (_match, lead: string, path: string) => {
+      return `${lead}local://${this.resolve(path)}`;
+    });
+    return uris.replace(/(^|[=:,\s])(\/(?!\/)[^\s:,=]*)/g, (_match, lead: string, path: string) => {
       return `${lead}${this.resolve(path)}`;
     });
   }
@@ -339,6 +375,39 @@ function writeConfigMapVolume(volume: IVolume, configMaps: readonly IConfigMap[]
   }
 }
 
+/**
+ * The projected volume the ServiceAccount admission plugin adds (`kube-api-access-*`): the
+ * kubelet writes the pod's token, the cluster CA from the kube-root-ca.crt ConfigMap and the
+ * namespace. Other sources are not emulated.
+ */
+function writeProjectedVolume(volume: IVolume, pod: IPod, options: AdaptOptions, dir: string): void {
+  for (const source of volume.projected?.sources ?? []) {
+    if (source.serviceAccountToken !== undefined) {
+      if (options.serviceAccountToken === undefined) {
+        throw new Error(`volume ${volume.name}: a serviceAccountToken source and no token to put there`);
+      }
+      writeFileSync(join(dir, source.serviceAccountToken.path), options.serviceAccountToken);
+    } else if (source.configMap !== undefined) {
+      writeConfigMapVolume({ name: volume.name, configMap: source.configMap }, options.configMaps, dir);
+    } else if (source.downwardAPI !== undefined) {
+      for (const item of source.downwardAPI.items ?? []) {
+        const field = item.fieldRef?.fieldPath;
+        const value =
+          field === "metadata.namespace"
+            ? options.namespace
+            : field === "metadata.name"
+              ? (pod.metadata?.name ?? "")
+              : undefined;
+        if (value === undefined)
+          throw new Error(`volume ${volume.name}: downwardAPI ${field ?? "?"} is not emulated`);
+        writeFileSync(join(dir, item.path), value);
+      }
+    } else {
+      throw new Error(`volume ${volume.name}: projected ${Object.keys(source).join(",")} is not emulated`);
+    }
+  }
+}
+
 function buildMounts(
   container: IContainer,
   pod: IPod,
@@ -350,6 +419,7 @@ function buildMounts(
     const dir = join(options.scratchDir, "volumes", name);
     mkdirSync(dir, { recursive: true });
     if (volume.configMap !== undefined) writeConfigMapVolume(volume, options.configMaps, dir);
+    else if (volume.projected !== undefined) writeProjectedVolume(volume, pod, options, dir);
     else if (volume.emptyDir === undefined) {
       const kind = Object.keys(volume).filter((key) => key !== "name");
       throw new Error(`volume ${name}: type ${kind.join(",")} is not emulated`);
@@ -366,7 +436,12 @@ function buildMounts(
     if (mount.subPath !== undefined || mount.subPathExpr !== undefined) {
       throw new Error(`volumeMount ${mount.mountPath}: subPath is not emulated`);
     }
-    const kind = volume.configMap === undefined ? "emptyDir" : `configMap ${volume.configMap.name ?? ""}`;
+    const kind =
+      volume.configMap !== undefined
+        ? `configMap ${volume.configMap.name ?? ""}`
+        : volume.projected !== undefined
+          ? "projected"
+          : "emptyDir";
     return {
       containerPath: mount.mountPath,
       localPath: dir,
@@ -402,6 +477,16 @@ function buildMounts(
       source: "image",
       readOnly: true,
     },
+    ...(options.runtime.examplesDir === undefined
+      ? []
+      : [
+          {
+            containerPath: SPARK_IMAGE.examples,
+            localPath: options.runtime.examplesDir,
+            source: "image",
+            readOnly: true,
+          },
+        ]),
     ...SYSTEM_DIRS.map((dir) => ({ containerPath: dir, localPath: dir, source: "host", readOnly: true })),
   ];
   // Volume mounts first: at equal paths the mount hides the image's directory.
@@ -462,6 +547,7 @@ export function adaptPod(pod: IPod, options: AdaptOptions): LocalProcess {
 
   // The image: ENTRYPOINT unless `command` replaces it.
   let argv: string[];
+  let branch: EntrypointBranch | undefined;
   if (command.length > 0) {
     argv = [...command, ...args];
   } else {
@@ -469,20 +555,23 @@ export function adaptPod(pod: IPod, options: AdaptOptions): LocalProcess {
     if (first === undefined)
       throw new Error(`pod ${podName}: no command and no args: the entrypoint has nothing to exec`);
     if (first === "driver" || first === "executor") {
-      throw new Error(`pod ${podName}: the entrypoint's ${first} branch is not emulated`);
+      branch = first;
+      argv = args.slice(1);
+    } else {
+      argv = args; // entrypoint.sh: `exec "$@"`
     }
-    argv = args; // entrypoint.sh: `exec "$@"`
   }
 
   const { mounts, volumeDirs } = buildMounts(container, pod, options);
   const table = new MountTable(mounts);
-  const program = argv[0]!;
-  if (!program.startsWith("/")) {
-    throw new Error(
-      `pod ${podName}: program ${program} is not an absolute path; PATH lookup is not emulated`,
-    );
+  if (branch === undefined) {
+    const program = argv[0]!;
+    if (!program.startsWith("/")) {
+      throw new Error(
+        `pod ${podName}: program ${program} is not an absolute path; PATH lookup is not emulated`,
+      );
+    }
   }
-  const local = localArgv(argv, table);
 
   // Spark writes to /tmp (java.io.tmpdir, spark.local.dir) and its working directory.
   const workingDir = container.workingDir ?? SPARK_IMAGE.workingDir;
@@ -520,12 +609,17 @@ export function adaptPod(pod: IPod, options: AdaptOptions): LocalProcess {
   if (jvmOptions.some((option) => option.includes("Xmx"))) {
     throw new Error(`scratch path ${options.scratchDir} contains "Xmx", which Spark's launcher rejects`);
   }
-  env.SPARK_DAEMON_JAVA_OPTS = [...jvmOptions, ...(env.SPARK_DAEMON_JAVA_OPTS ?? "").split(" ")]
-    .filter((option) => option !== "")
-    .join(" ");
+  // The variable the JVM's launcher reads: spark-submit's for the driver, spark-class's daemon
+  // options otherwise; the executor branch's java command takes them as arguments instead.
+  const optionsVariable = branch === "driver" ? "SPARK_SUBMIT_OPTS" : "SPARK_DAEMON_JAVA_OPTS";
+  if (branch !== "executor") {
+    env[optionsVariable] = [...jvmOptions, ...(env[optionsVariable] ?? "").split(" ")]
+      .filter((option) => option !== "")
+      .join(" ");
+  }
   deviations.push(
-    "SPARK_DAEMON_JAVA_OPTS: -Djdk.net.hosts.file (the pod's /etc/hosts and cluster DNS) and " +
-      "-Djava.io.tmpdir (the /tmp volume)",
+    `${branch === "executor" ? "java arguments" : optionsVariable}: -Djdk.net.hosts.file (the pod's ` +
+      "/etc/hosts and cluster DNS) and -Djava.io.tmpdir (the /tmp volume)",
   );
   if (env.TMPDIR !== undefined)
     throw new Error(`pod ${podName}: sets TMPDIR itself; the emulation relies on it`);
@@ -546,6 +640,38 @@ export function adaptPod(pod: IPod, options: AdaptOptions): LocalProcess {
   const cwd = table.resolve(workingDir);
   if (!existsSync(cwd))
     throw new Error(`pod ${podName}: working directory ${workingDir} (${cwd}) does not exist`);
+
+  let local: string[];
+  if (branch === undefined) {
+    local = localArgv(argv, table);
+  } else {
+    if (options.runtime.pythonBin !== undefined) {
+      env.PATH = `${options.runtime.pythonBin}:${env.PATH ?? ""}`;
+      deviations.push(
+        `PATH starts with ${options.runtime.pythonBin}: its python3 imports this Spark's pyspark, as the image's does`,
+      );
+    }
+    local = entrypointArgv(
+      branch,
+      env,
+      argv.map((arg) => table.rewrite(arg)),
+      {
+        cwd,
+        jvmOptions,
+        table,
+        ...(options.apiServerPort === undefined ? {} : { apiServerPort: options.apiServerPort }),
+      },
+    );
+    deviations.push(
+      "no /usr/bin/tini: the process is started directly (tini only reaps and forwards signals)",
+    );
+    if (branch === "driver") {
+      deviations.push(
+        "spark-submit gets --conf for spark.properties values that name container paths (the local path), " +
+          "and for the API server: its port and the ServiceAccount files' local paths",
+      );
+    }
+  }
   return {
     podName,
     podIP: options.podIP,
@@ -559,6 +685,118 @@ export function adaptPod(pod: IPod, options: AdaptOptions): LocalProcess {
     volumeDirs,
     deviations,
   };
+}
+
+export type EntrypointBranch = "driver" | "executor";
+
+/** Where the kubelet mounts the ServiceAccount's token, CA and namespace (fabric8 reads them there). */
+export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+/** Spark's in-cluster default for spark.kubernetes.driver.master (Config.scala). */
+const IN_CLUSTER_API = "https://kubernetes.default.svc";
+
+/**
+ * The image entrypoint's `driver` and `executor` branches (apache/spark-docker entrypoint.sh),
+ * from the already mapped env and args, without tini.
+ *
+ * - driver: `$SPARK_HOME/bin/spark-submit --conf spark.driver.bindAddress=$SPARK_DRIVER_BIND_ADDRESS
+ *   --conf spark.executorEnv.SPARK_DRIVER_POD_IP=$SPARK_DRIVER_BIND_ADDRESS --deploy-mode client "$@"`,
+ *   with what one host needs inserted before "$@" (each a deviation): spark.properties values
+ *   that name container paths again with the local path (--conf wins: SparkSubmitArguments
+ *   reads the properties file only for keys not set otherwise);
+ *   spark.kubernetes.driver.master with the bed's port; and the ServiceAccount token and CA
+ *   by their local paths (spark.kubernetes.authenticate.driver.mounted.*), because
+ *   KubernetesClusterManager looks for them only at fabric8's fixed in-pod paths.
+ * - executor: `${JAVA_HOME}/bin/java "${SPARK_EXECUTOR_JAVA_OPTS[@]}" -Xms… -Xmx… -cp
+ *   "$SPARK_CLASSPATH:$SPARK_DIST_CLASSPATH" KubernetesExecutorBackend …` where the options are
+ *   the values of SPARK_JAVA_OPT_* in bash's (sorted) name order and the class path is built
+ *   as the script builds it; the emulation's JVM options go first.
+ */
+export function entrypointArgv(
+  branch: EntrypointBranch,
+  env: Readonly<Record<string, string>>,
+  args: readonly string[],
+  context: { cwd: string; jvmOptions: readonly string[]; table: MountTable; apiServerPort?: number },
+): string[] {
+  const sparkHome = env.SPARK_HOME ?? "";
+  if (branch === "driver") {
+    const bind = env.SPARK_DRIVER_BIND_ADDRESS ?? "";
+    return [
+      `${sparkHome}/bin/spark-submit`,
+      "--conf",
+      `spark.driver.bindAddress=${bind}`,
+      "--conf",
+      `spark.executorEnv.SPARK_DRIVER_POD_IP=${bind}`,
+      "--deploy-mode",
+      "client",
+      // Before "$@": spark-submit's options end at the primary resource.
+      ...driverLocalConf(args, context),
+      ...args,
+    ];
+  }
+  const javaOptions = Object.keys(env)
+    .filter((name) => name.startsWith("SPARK_JAVA_OPT_"))
+    .sort()
+    .map((name) => env[name]!);
+  let classPath = `${env.SPARK_CLASSPATH ?? ""}:${sparkHome}/jars/*`;
+  if ((env.SPARK_EXTRA_CLASSPATH ?? "") !== "") classPath = `${classPath}:${env.SPARK_EXTRA_CLASSPATH}`;
+  if (env.HADOOP_CONF_DIR !== undefined) classPath = `${env.HADOOP_CONF_DIR}:${classPath}`;
+  if (env.SPARK_CONF_DIR !== undefined) classPath = `${env.SPARK_CONF_DIR}:${classPath}`;
+  else classPath = `${sparkHome}/conf:${classPath}`;
+  classPath = `${classPath}:${context.cwd}`; // SPARK-43540: the working directory
+  const memory = env.SPARK_EXECUTOR_MEMORY ?? "";
+  return [
+    `${env.JAVA_HOME ?? ""}/bin/java`,
+    ...context.jvmOptions,
+    ...javaOptions,
+    `-Xms${memory}`,
+    `-Xmx${memory}`,
+    "-cp",
+    `${classPath}:${env.SPARK_DIST_CLASSPATH ?? ""}`,
+    "org.apache.spark.scheduler.cluster.k8s.KubernetesExecutorBackend",
+    "--driver-url",
+    env.SPARK_DRIVER_URL ?? "",
+    "--executor-id",
+    env.SPARK_EXECUTOR_ID ?? "",
+    "--cores",
+    env.SPARK_EXECUTOR_CORES ?? "",
+    "--app-id",
+    env.SPARK_APPLICATION_ID ?? "",
+    "--hostname",
+    env.SPARK_EXECUTOR_POD_IP ?? "",
+    "--resourceProfileId",
+    env.SPARK_RESOURCE_PROFILE_ID ?? "",
+    "--podName",
+    env.SPARK_EXECUTOR_POD_NAME ?? "",
+  ];
+}
+
+/** The driver's `--conf` additions (see {@link entrypointArgv}); args are already mapped. */
+function driverLocalConf(
+  args: readonly string[],
+  context: { table: MountTable; apiServerPort?: number },
+): string[] {
+  const fileIndex = args.indexOf("--properties-file");
+  const file = fileIndex === -1 ? undefined : args[fileIndex + 1];
+  const properties =
+    file === undefined || !existsSync(file) ? [] : parseProperties(readFileSync(file, "utf8")).entries;
+  const conf: string[] = [];
+  for (const { name, value } of properties) {
+    const local = context.table.rewrite(value);
+    if (local !== value) conf.push("--conf", `${name}=${local}`);
+  }
+  const master = properties.find((p) => p.name === "spark.kubernetes.driver.master")?.value ?? IN_CLUSTER_API;
+  if (context.apiServerPort !== undefined) {
+    if (master !== IN_CLUSTER_API)
+      throw new Error(`spark.kubernetes.driver.master ${master} is not emulated`);
+    conf.push("--conf", `spark.kubernetes.driver.master=${IN_CLUSTER_API}:${context.apiServerPort}`);
+  }
+  const account = context.table.entryFor(SERVICE_ACCOUNT_DIR);
+  if (account !== undefined && account.containerPath === SERVICE_ACCOUNT_DIR) {
+    const prefix = "spark.kubernetes.authenticate.driver.mounted";
+    conf.push("--conf", `${prefix}.oauthTokenFile=${context.table.resolve(`${SERVICE_ACCOUNT_DIR}/token`)}`);
+    conf.push("--conf", `${prefix}.caCertFile=${context.table.resolve(`${SERVICE_ACCOUNT_DIR}/ca.crt`)}`);
+  }
+  return conf;
 }
 
 /**

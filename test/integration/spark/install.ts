@@ -17,6 +17,8 @@ export interface PySparkInstall {
   readonly javaVersion: number;
   /** The venv's Python, for PySpark drivers. */
   readonly python: string;
+  /** The venv's bin directory: its `python3` imports this pyspark. */
+  readonly pythonBin: string;
   readonly version: string;
   /** Wall time of ensurePySpark, install included. */
   readonly seconds: number;
@@ -154,15 +156,24 @@ function findExamplesJar(sparkHome: string): string | undefined {
 }
 
 /**
- * Installs `pyspark==<DEFAULT_SPARK_VERSION>` into `.testbed/spark/venv` unless it is there
- * already, and finds a JDK for it.
+ * The venv of one pyspark version: `.testbed/spark/venv` for the default version, which most
+ * runs need, and `venv-<version>` beside it for each other one, so switching versions does not
+ * reinstall either.
+ */
+export function venvDir(repoRoot: string, version: string): string {
+  return join(repoRoot, ".testbed", "spark", version === DEFAULT_SPARK_VERSION ? "venv" : `venv-${version}`);
+}
+
+/**
+ * Installs `pyspark==<version>` (default DEFAULT_SPARK_VERSION) into its venv (see
+ * {@link venvDir}) unless it is there already, and finds a JDK for it.
  */
 export async function ensurePySpark(
   repoRoot: string,
   version: string = DEFAULT_SPARK_VERSION,
 ): Promise<PySparkInstall> {
   const started = performance.now();
-  const venv = join(repoRoot, ".testbed", "spark", "venv");
+  const venv = venvDir(repoRoot, version);
   const logs = join(repoRoot, ".testbed", "logs");
   mkdirSync(logs, { recursive: true });
   const python = pythonOf(venv);
@@ -178,7 +189,10 @@ export async function ensurePySpark(
       const created = await runCommand(basePython, ["-m", "venv", "--clear", venv]);
       if (created.code !== 0) throw new Error(`${basePython} -m venv ${venv} failed:\n${created.stderr}`);
     }
-    const logFile = join(logs, "spark-pip-install.log");
+    const logFile = join(
+      logs,
+      version === DEFAULT_SPARK_VERSION ? "spark-pip-install.log" : `spark-pip-install-${version}.log`,
+    );
     const pip = await runCommand(
       python,
       ["-m", "pip", "install", "--disable-pip-version-check", `pyspark==${version}`],
@@ -204,6 +218,7 @@ export async function ensurePySpark(
     sparkHome,
     ...java,
     python,
+    pythonBin: dirname(python),
     version,
     seconds: (performance.now() - started) / 1000,
     cached,

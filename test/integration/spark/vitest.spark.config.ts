@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/integration/spark/**/*.test.ts"],
+    // The SparkApplication runs need the bed's API server: run them with the integration config.
+    exclude: ["test/integration/spark/application.test.ts"],
     pool: "forks",
     testTimeout: 600_000,
     hookTimeout: 3_600_000,
