@@ -23,7 +23,13 @@ import { driverSize } from "./driver-size.js";
 import { executorPodTemplate, executorTemplateFile } from "./executor-template.js";
 import { decideLifecycle } from "./lifecycle.js";
 import { monitoring } from "./monitoring.js";
-import { driverPodName, sparkAppId, uiServiceName, type ApplicationRun } from "./names.js";
+import {
+  driverConfigMapName,
+  driverPodName,
+  sparkAppId,
+  uiServiceName,
+  type ApplicationRun,
+} from "./names.js";
 import { recordFromStatus, RUN_ANNOTATION, runAnnotation, type RunRecord } from "./run-record.js";
 import { parseSparkApplicationSpec, type SparkApplicationSpec } from "./schema.js";
 import { applicationServices, serviceProblems, uiServicePort } from "./services.js";
@@ -105,6 +111,26 @@ function renderRun(
     children: [configMap.configMap, ...applicationServices(run, spec), annotated],
     problems: [],
   };
+}
+
+/**
+ * A run whose driver pod and ConfigMap both exist keeps them as they are: neither is ever
+ * updated (OnDelete), and a run's spec cannot change without a new run. Not rendering them
+ * again saves most of a steady sync (the executor template's YAML above all).
+ */
+function startedRun(
+  request: SyncRequest,
+  run: ApplicationRun,
+  driver: KubeObject | undefined,
+): { configMap: DesiredObject; driver: DesiredObject } | undefined {
+  if (driver === undefined) return undefined;
+  const name = driverConfigMapName(run);
+  const configMap = observedOfType(request.children, "v1", "ConfigMap").find(
+    (candidate) => candidate.metadata.name === name,
+  );
+  return configMap === undefined
+    ? undefined
+    : { configMap: keepObserved(configMap), driver: keepObserved(driver) };
 }
 
 function runOf(parent: KubeObject, attempt: number): ApplicationRun {
@@ -255,11 +281,16 @@ export function syncSparkApplication(request: SyncRequest, now: Date): SyncResul
 
   let children: DesiredObject[] = [];
   if (lifecycle.keepDriver) {
-    const rendered = renderRun(run, spec, record, request.related);
-    if (rendered.problems.length > 0) return rejectSpec(request, context, previous, rendered.problems);
-    children = rendered.children.map((child) =>
-      child.kind === "Pod" && lifecycle.current !== undefined ? keepObserved(lifecycle.current.pod) : child,
-    );
+    const started = startedRun(request, run, lifecycle.current?.pod);
+    if (started !== undefined) {
+      children = [started.configMap, ...applicationServices(run, spec), started.driver];
+    } else {
+      const rendered = renderRun(run, spec, record, request.related);
+      if (rendered.problems.length > 0) return rejectSpec(request, context, previous, rendered.problems);
+      children = rendered.children.map((child) =>
+        child.kind === "Pod" && lifecycle.current !== undefined ? keepObserved(lifecycle.current.pod) : child,
+      );
+    }
   }
 
   const uiName = uiServiceName(run);
