@@ -46,7 +46,7 @@ interface ApplicationView {
     sparkApplicationId?: string;
     attempt?: number;
     executionAttempts?: number;
-    failures?: { application: number; infrastructure: number };
+    failures?: { application: number; infrastructure: number; submission: number };
     rerunTime?: string;
     terminationTime?: string;
     conditions?: Condition[];
@@ -409,7 +409,7 @@ describe("SparkApplication on a real control plane with the real Metacontroller"
       const next = drivers[index + 1];
       if (next === undefined) break;
       const pending = await reaches("retry", "PENDING_RERUN");
-      expect(pending.status?.failures).toEqual({ application: index + 1, infrastructure: 0 });
+      expect(pending.status?.failures).toEqual({ application: index + 1, infrastructure: 0, submission: 0 });
       expect(pending.status?.rerunTime).toBeDefined();
       expect(pending.status?.applicationState?.errorMessage).toContain("exited with code 1");
       // The failed driver stays for its logs until the next run starts.
@@ -428,7 +428,7 @@ describe("SparkApplication on a real control plane with the real Metacontroller"
       expect(waited).toBeLessThan(backoff + 4);
     }
     const failed = await reaches("retry", "FAILED");
-    expect(failed.status?.failures).toEqual({ application: 3, infrastructure: 0 });
+    expect(failed.status?.failures).toEqual({ application: 3, infrastructure: 0, submission: 0 });
     expect(failed.status?.executionAttempts).toBe(3);
     expect(failed.status?.applicationState?.errorMessage).toContain("exited with code 1");
     expect(condition(failed, "Ready")).toMatchObject({ status: "False", reason: "Failed" });
@@ -458,7 +458,7 @@ describe("SparkApplication on a real control plane with the real Metacontroller"
     });
     await runningDriver("evicted-driver-2");
     const rerun = await reaches("evicted", "RUNNING", (view) => view.status?.attempt === 2);
-    expect(rerun.status?.failures).toEqual({ application: 0, infrastructure: 1 });
+    expect(rerun.status?.failures).toEqual({ application: 0, infrastructure: 1, submission: 0 });
     expect(rerun.status?.driverInfo?.podName).toBe("evicted-driver-2");
     expect(condition(rerun, "Ready")).toMatchObject({ status: "False", reason: "Running" });
     expect(condition(rerun, "Stalled")).toMatchObject({ status: "False" });
@@ -490,7 +490,7 @@ describe("SparkApplication on a real control plane with the real Metacontroller"
       const view = await read("evicted-plain");
       return stateOf(view) === "FAILED" || (view.status?.attempt ?? 0) >= 2 ? view : undefined;
     });
-    expect(settled.status?.failures).toEqual({ application: 0, infrastructure: 1 });
+    expect(settled.status?.failures).toEqual({ application: 0, infrastructure: 1, submission: 0 });
     expect(settled.status?.attempt).toBe(2);
     await runningDriver("evicted-plain-driver-2");
     await endDriver("evicted-plain-driver-2", { phase: "Succeeded", exitCode: 0 });
@@ -513,7 +513,7 @@ describe("SparkApplication on a real control plane with the real Metacontroller"
     await runningDriver("deleted-driver-2");
     const rerun = await reaches("deleted", "RUNNING", (view) => view.status?.attempt === 2);
     timing(`deleted: next driver Running ${seconds(deletedAt)} s after the driver pod was deleted`);
-    expect(rerun.status?.failures).toEqual({ application: 0, infrastructure: 1 });
+    expect(rerun.status?.failures).toEqual({ application: 0, infrastructure: 1, submission: 0 });
     expect(await driverPodNames("deleted")).toEqual(["deleted-driver-2"]);
     await expectSteady(world);
   });
@@ -581,7 +581,7 @@ describe("SparkApplication on a real control plane with the real Metacontroller"
     timing(`stuck: second driver ${seconds(started)} s after create (startTimeoutSeconds ${timeout})`);
     const failed = await reaches("stuck", "FAILED", () => true, 30_000);
     timing(`stuck: FAILED ${seconds(started)} s after create`);
-    expect(failed.status?.failures).toEqual({ application: 0, infrastructure: 2 });
+    expect(failed.status?.failures).toEqual({ application: 0, infrastructure: 2, submission: 0 });
     expect(failed.status?.applicationState?.errorMessage).toMatch(
       /driver pod stuck-driver-2 did not start within 3s \(driver.startTimeoutSeconds\): Unschedulable/,
     );
@@ -642,7 +642,7 @@ describe("SparkApplication on a real control plane with the real Metacontroller"
       await runningDriver("pause-driver-3");
       const rerun = await reaches("pause", "RUNNING", (view) => view.status?.attempt === 3);
       timing(`pause: driver of the changed spec Running ${seconds(changed)} s after the edit`);
-      expect(rerun.status?.failures).toEqual({ application: 0, infrastructure: 0 });
+      expect(rerun.status?.failures).toEqual({ application: 0, infrastructure: 0, submission: 0 });
       expect(await driverPodNames("pause")).toEqual(["pause-driver-3"]);
       const driver = await world.kube.get<DriverPodView>(podPath("pause-driver-3"));
       expect(driver.spec.containers[0]?.args).toContain("2000");
