@@ -572,13 +572,18 @@ describe("SparkApplication on a real control plane with the real Metacontroller"
     expect(condition(unschedulable, "Stalled")).toMatchObject({ reason: "DriverStuck" });
     expect(condition(unschedulable, "Stalled")?.message).toContain("Unschedulable");
 
-    await eventually(
-      "stuck-driver-2 created",
-      async () =>
-        (await world.kube.send("GET", podPath("stuck-driver-2"))).status === 200 ? true : undefined,
-      { timeoutMs: 30_000 },
+    // The second run: read from the status, since its pod lives only for its own 3 s timeout
+    // and is removed right after (a poll of the pod can miss it); the FAILED message below names it.
+    const second = await eventually(
+      "stuck on its second run",
+      async () => {
+        const view = await read("stuck");
+        return (view.status?.attempt ?? 0) >= 2 ? view : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
     );
-    timing(`stuck: second driver ${seconds(started)} s after create (startTimeoutSeconds ${timeout})`);
+    expect(second.status?.driverInfo?.podName).toBe("stuck-driver-2");
+    timing(`stuck: second run ${seconds(started)} s after create (startTimeoutSeconds ${timeout})`);
     const failed = await reaches("stuck", "FAILED", () => true, 30_000);
     timing(`stuck: FAILED ${seconds(started)} s after create`);
     expect(failed.status?.failures).toEqual({ application: 0, infrastructure: 2, submission: 0 });
