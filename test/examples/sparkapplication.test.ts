@@ -156,8 +156,9 @@ describe("examples/sparkapplication/", () => {
       KUBEFLOW_API_VERSION,
     );
     const conf = at(servlet, "spec.sparkConf") as Record<string, string>;
-    // kubeflow's spark-submit turns these keys into pod and Service annotations; sparkhooks
-    // renders the pod itself and reads driver.annotations and driver.serviceAnnotations.
+    // kubeflow's spark-submit turns these keys into pod and Service annotations. sparkhooks
+    // honours the keys too (test/examples/kubeflow-sparkconf.test.ts); this example writes them
+    // as the typed fields driver.annotations and driver.serviceAnnotations instead.
     const annotationsBy = (prefix: string) =>
       Object.fromEntries(
         Object.entries(conf)
