@@ -7,7 +7,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../metacontroller/protocol.js";
 import { sparkApplicationSpec } from "../../test/support/spark-applications.js";
-import { decideLifecycle, SIDECAR_GRACE_SECONDS, type LifecycleInput } from "./lifecycle.js";
+import {
+  decideLifecycle,
+  SIDECAR_GRACE_SECONDS,
+  SUBMISSION_GRACE_SECONDS,
+  type LifecycleInput,
+} from "./lifecycle.js";
 import { NO_RUN, RUN_ANNOTATION, runAnnotation, type RunRecord } from "./run-record.js";
 import type { SparkApplicationSpecInput } from "./schema.js";
 import type { ApplicationState } from "./status-schema.js";
@@ -138,11 +143,14 @@ describe("a new application", () => {
 describe("a run in progress follows its driver pod", () => {
   const submitted = running(1, { state: "SUBMITTED" });
 
-  it("keeps asking for a driver not yet observed until the start timeout", () => {
+  it("keeps asking for a driver not yet observed until the start timeout and a grace for the cache", () => {
     const lifecycle = decide(submitted, [], at(100), { driver: { startTimeoutSeconds: 300 } });
     expect(lifecycle.record.state).toBe("SUBMITTED");
     expect(lifecycle.keepDriver).toBe(true);
-    expect(lifecycle.resyncAfterSeconds).toBe(200);
+    expect(lifecycle.resyncAfterSeconds).toBe(200 + SUBMISSION_GRACE_SECONDS);
+    // A pod created at the last moment and not yet in the cache is not a failed submission.
+    const atTimeout = decide(submitted, [], at(300), { driver: { startTimeoutSeconds: 300 } });
+    expect(atTimeout.record.state).toBe("SUBMITTED");
   });
 
   it("Pending is SUBMITTED; a pull back-off is reported as stuck", () => {
@@ -338,16 +346,16 @@ describe("infrastructure failures are counted apart from application failures", 
       },
       driver: { startTimeoutSeconds: 60 },
     };
-    const first = decide(submitted, [], at(60), policy);
+    const first = decide(submitted, [], at(60 + SUBMISSION_GRACE_SECONDS), policy);
     expect(first.record).toMatchObject({
       state: "PENDING_RERUN",
-      rerunTime: iso(80),
+      rerunTime: iso(90),
       failures: { application: 0, infrastructure: 0, submission: 1 },
     });
     expect(first.record.errorMessage).toMatch(/pi-driver was not created within 60s/);
-    const second = decide(first.record, [], at(80), policy).record;
-    expect(second).toMatchObject({ state: "SUBMITTED", attempt: 2, submittedAt: iso(80) });
-    const last = decide(second, [], at(140), policy);
+    const second = decide(first.record, [], at(90), policy).record;
+    expect(second).toMatchObject({ state: "SUBMITTED", attempt: 2, submittedAt: iso(90) });
+    const last = decide(second, [], at(160), policy);
     expect(last.record).toMatchObject({ state: "FAILED", failures: { submission: 2 } });
   });
 

@@ -24,6 +24,9 @@ import { TERMINAL_STATES, type ApplicationState } from "./status-schema.js";
  */
 export const SIDECAR_GRACE_SECONDS = 30;
 
+/** How long past the start timeout a driver pod asked for but never observed counts as not created. */
+export const SUBMISSION_GRACE_SECONDS = 10;
+
 export interface ObservedDriver {
   readonly pod: KubeObject;
   readonly attempt: number;
@@ -263,8 +266,12 @@ function liveRun(input: LifecycleInput, record: RunRecord, drivers: readonly Obs
     if (record.state === "SUBMITTED" || record.state === undefined) {
       // Asked for but not observed yet: Metacontroller creates it, or retries while the API
       // server refuses it (quota, admission); the start timeout bounds both.
+      // A pod created moments ago may not have reached Metacontroller's cache yet, and the
+      // times here have whole seconds only: "never created" waits a grace beyond the timeout,
+      // by which an existing pod is observed and judged by its own creation time instead.
       const waited = seconds(record.submittedAt, now);
-      if (waited >= timeout) {
+      const deadline = timeout + SUBMISSION_GRACE_SECONDS;
+      if (waited >= deadline) {
         return endRun(
           input,
           record,
@@ -275,7 +282,7 @@ function liveRun(input: LifecycleInput, record: RunRecord, drivers: readonly Obs
           drivers,
         );
       }
-      return running("SUBMITTED", { resyncAfterSeconds: Math.max(1, Math.ceil(timeout - waited)) });
+      return running("SUBMITTED", { resyncAfterSeconds: Math.max(1, Math.ceil(deadline - waited)) });
     }
     return endRun(
       input,
