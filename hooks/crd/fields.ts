@@ -148,3 +148,26 @@ export function preservedObject(description: string) {
     .meta({ [ANY_SCALAR]: true })
     .describe(description);
 }
+
+const Condition = z
+  .object({
+    type: z.string().describe("Ready, Reconciling, Stalled or UnsupportedFields."),
+    status: z.enum(["True", "False", "Unknown"]).describe("Condition status."),
+    reason: z.string().describe("CamelCase reason."),
+    message: z.string().describe("Human-readable detail."),
+    lastTransitionTime: z.string().describe("When status last changed (RFC 3339)."),
+    observedGeneration: z.int().optional().describe("The metadata.generation this condition describes."),
+  })
+  .describe("A Kubernetes-style condition (metav1.Condition).");
+
+/**
+ * status.conditions as kstatus tools and `kubectl wait` read them (hooks/kube/conditions.ts
+ * settles their timestamps): a list keyed by type, so a server-side apply merges per condition.
+ */
+export function conditionList(description: string) {
+  return z
+    .array(Condition)
+    .optional()
+    .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] })
+    .describe(description);
+}

@@ -5,6 +5,7 @@
  * ran, failures by cause) and kstatus conditions.
  */
 import { z } from "zod";
+import { conditionList } from "../crd/fields.js";
 
 /** kubeflow's ApplicationStateType values that sparkhooks reports. */
 export const APPLICATION_STATES = [
@@ -26,17 +27,6 @@ export const TERMINAL_STATES: ReadonlySet<ApplicationState> = new Set(["COMPLETE
 
 export const EXECUTOR_STATES = ["PENDING", "RUNNING", "COMPLETED", "FAILED", "UNKNOWN"] as const;
 export type ExecutorState = (typeof EXECUTOR_STATES)[number];
-
-const Condition = z
-  .object({
-    type: z.string().describe("Ready, Reconciling, Stalled or UnsupportedFields."),
-    status: z.enum(["True", "False", "Unknown"]).describe("Condition status."),
-    reason: z.string().describe("CamelCase reason."),
-    message: z.string().describe("Human-readable detail."),
-    lastTransitionTime: z.string().describe("When status last changed (RFC 3339)."),
-    observedGeneration: z.int().optional().describe("The metadata.generation this condition describes."),
-  })
-  .describe("A Kubernetes-style condition (metav1.Condition).");
 
 const count = (description: string) => z.int().min(0).describe(description);
 
@@ -109,11 +99,7 @@ export const SparkApplicationStatus = z
       })
       .optional()
       .describe("Failed runs of the current spec, by cause; each cause has its own retry limit."),
-    conditions: z
-      .array(Condition)
-      .optional()
-      .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] })
-      .describe("Ready, Reconciling, Stalled (kstatus) and UnsupportedFields."),
+    conditions: conditionList("Ready, Reconciling, Stalled (kstatus), UnsupportedFields and Expired."),
   })
   .describe("Observed state, computed from the application's driver and executor pods.");
 

@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { parseSpecWith, type SpecParse } from "../crd/parse-spec.js";
-import { count, labelMap, preservedObject } from "../crd/fields.js";
+import { conditionList, count, labelMap, preservedObject } from "../crd/fields.js";
 import type { Defined } from "../kube/defined.js";
 import { DEFAULT_SPARK_VERSION } from "../spark/image.js";
 import {
@@ -221,17 +221,6 @@ export const UNSUPPORTED_FIELDS = [
 export const PHASES = ["Pending", "Running", "Updating", "Stalled", "Invalid"] as const;
 export type Phase = (typeof PHASES)[number];
 
-const Condition = z
-  .object({
-    type: z.string().describe("Ready, Reconciling, Stalled or UnsupportedFields."),
-    status: z.enum(["True", "False", "Unknown"]).describe("Condition status."),
-    reason: z.string().describe("CamelCase reason."),
-    message: z.string().describe("Human-readable detail."),
-    lastTransitionTime: z.string().describe("When status last changed (RFC 3339)."),
-    observedGeneration: z.int().optional().describe("The metadata.generation this condition describes."),
-  })
-  .describe("A Kubernetes-style condition (metav1.Condition).");
-
 export const SparkClusterStatus = z
   .object({
     observedGeneration: z
@@ -260,11 +249,7 @@ export const SparkClusterStatus = z
       .describe("Worker counts."),
     replicas: z.int().optional().describe("Worker pods that exist (scale subresource)."),
     selector: z.string().optional().describe("Label selector of the worker pods (scale subresource, HPA)."),
-    conditions: z
-      .array(Condition)
-      .optional()
-      .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] })
-      .describe("Ready, Reconciling, Stalled (kstatus) and UnsupportedFields."),
+    conditions: conditionList("Ready, Reconciling, Stalled (kstatus) and UnsupportedFields."),
   })
   .describe("Observed state, computed from the cluster's pods.");
 
