@@ -96,11 +96,11 @@ describe("driver keys of sparkConf on the driver pod", () => {
       {
         "spark.kubernetes.driver.volumes.persistentVolumeClaim.data.mount.path": "/data",
         "spark.kubernetes.driver.volumes.persistentVolumeClaim.data.mount.readOnly": "true",
-        "spark.kubernetes.driver.volumes.persistentVolumeClaim.data.options.claimName": "shared",
+        "spark.kubernetes.driver.volumes.persistentVolumeClaim.data.options.claimName": "team-data",
       },
       (pod) => [volumeOf(pod, "data"), mountAt(pod, "/data")],
       [
-        { name: "data", persistentVolumeClaim: { claimName: "shared", readOnly: true } },
+        { name: "data", persistentVolumeClaim: { claimName: "team-data", readOnly: true } },
         { name: "data", mountPath: "/data", readOnly: true },
       ],
     ],
@@ -265,7 +265,7 @@ describe("driver keys of sparkConf on the driver pod", () => {
         "spark.kubernetes.driverEnv.STAGE": "prod",
         "spark.kubernetes.driver.secrets.tls": "/etc/tls",
         "spark.kubernetes.driver.volumes.persistentVolumeClaim.data.mount.path": "/data",
-        "spark.kubernetes.driver.volumes.persistentVolumeClaim.data.options.claimName": "shared",
+        "spark.kubernetes.driver.volumes.persistentVolumeClaim.data.options.claimName": "team-data",
         "spark.kubernetes.driver.volumes.emptyDir.cache.mount.path": "/cache",
         "spark.kubernetes.local.dirs.tmpfs": "true",
         "spark.kubernetes.hadoop.configMapName": "hadoop-site",

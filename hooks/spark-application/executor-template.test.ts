@@ -301,8 +301,8 @@ describe("volumes of mounted ConfigMaps and Secrets", () => {
     ["a name too long for <name>-vol", [{ name: "c".repeat(62), path: "/etc/a" }], []],
     [
       "a ConfigMap and a Secret of one name",
-      [{ name: "shared", path: "/etc/a" }],
-      [{ name: "shared", path: "/etc/b", secretType: "Generic" }],
+      [{ name: "app-settings", path: "/etc/a" }],
+      [{ name: "app-settings", path: "/etc/b", secretType: "Generic" }],
     ],
     [
       "a dotted Secret beside a ConfigMap whose name makes the same plain name",
