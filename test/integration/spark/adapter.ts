@@ -18,7 +18,8 @@
  *   SCRIPT NAME ARGS…` keeps SCRIPT and NAME as they are (see {@link localArgv}).
  * - Filesystem: every absolute path in the final argv, env values and working directory goes
  *   through a mount table: the pod's volumeMounts first (ConfigMap → a directory holding its
- *   files, emptyDir → a fresh directory, the projected ServiceAccount volume → its token, CA
+ *   files, emptyDir → a fresh directory, a PersistentVolumeClaim → the directory the test binds
+ *   to that claim, the projected ServiceAccount volume → its token, CA
  *   and namespace files), then the image's own files (/opt/spark → the pyspark package, which
  *   has the same bin/, sbin/ and jars/; /opt/spark/examples → the examples built for the test;
  *   /opt/java/openjdk → a local JDK), then a few system directories that exist on every Linux
@@ -114,6 +115,12 @@ export interface AdaptOptions {
    * (Spark's in-cluster default) with this port. `hosts` must map kubernetes.default.svc.
    */
   readonly apiServerPort?: number;
+  /**
+   * PersistentVolumeClaims by claim name → the local directory that stands in for the volume
+   * bound to it. Pods that mount the same claim (a history server and the applications writing
+   * its event logs) see the same directory, as they would on a ReadWriteMany volume.
+   */
+  readonly persistentVolumes?: Readonly<Record<string, string>>;
 }
 
 export interface LocalProcess {
@@ -416,6 +423,14 @@ function buildMounts(
   const volumes = new Map((pod.spec?.volumes ?? []).map((volume) => [volume.name, volume]));
   const volumeDirs: Record<string, string> = {};
   for (const [name, volume] of volumes) {
+    const claim = volume.persistentVolumeClaim;
+    if (claim !== undefined) {
+      const bound = options.persistentVolumes?.[claim.claimName];
+      if (bound === undefined)
+        throw new Error(`volume ${name}: claim ${claim.claimName} is bound to no local directory`);
+      volumeDirs[name] = bound;
+      continue;
+    }
     const dir = join(options.scratchDir, "volumes", name);
     mkdirSync(dir, { recursive: true });
     if (volume.configMap !== undefined) writeConfigMapVolume(volume, options.configMaps, dir);
@@ -441,7 +456,9 @@ function buildMounts(
         ? `configMap ${volume.configMap.name ?? ""}`
         : volume.projected !== undefined
           ? "projected"
-          : "emptyDir";
+          : volume.persistentVolumeClaim !== undefined
+            ? `persistentVolumeClaim ${volume.persistentVolumeClaim.claimName}`
+            : "emptyDir";
     return {
       containerPath: mount.mountPath,
       localPath: dir,

@@ -70,3 +70,39 @@ describe("probe mapping", () => {
     expect(() => execProbeProcess(worker, local, "livenessProbe")).toThrow(/no exec livenessProbe/);
   });
 });
+
+describe("volume mapping", () => {
+  it("maps a PersistentVolumeClaim to the directory bound to the claim, the same for every pod", () => {
+    const withClaim = (pod: IPod): IPod => {
+      const copy = structuredClone(pod);
+      copy.spec!.volumes = [
+        ...(copy.spec!.volumes ?? []),
+        { name: "events", persistentVolumeClaim: { claimName: "hs-claim" } },
+      ];
+      copy.spec!.containers[0]!.volumeMounts = [
+        ...(copy.spec!.containers[0]!.volumeMounts ?? []),
+        { name: "events", mountPath: "/history/spark-events" },
+      ];
+      return copy;
+    };
+    const bound = join(scratch, "pv-hs");
+    const options = (pod: IPod, persistentVolumes?: Record<string, string>) => ({
+      runtime: { sparkHome: "/local/spark", javaHome: "/local/jdk" },
+      podIP: "127.0.0.4",
+      namespace: "spark-it",
+      scratchDir: join(scratch, `pvc-${pod.metadata?.name ?? ""}`),
+      configMaps: children.filter((c): c is IConfigMap => c.kind === "ConfigMap"),
+      hosts: [],
+      ...(persistentVolumes === undefined ? {} : { persistentVolumes }),
+    });
+    const [master, worker] = [withClaim(podOf("master")), withClaim(podOf("worker"))];
+    for (const pod of [master, worker]) {
+      const local = adaptPod(pod, options(pod, { "hs-claim": bound }));
+      expect(local.volumeDirs["events"]).toBe(bound);
+      expect(local.mounts).toContainEqual(
+        expect.objectContaining({ containerPath: "/history/spark-events", localPath: bound }),
+      );
+    }
+    expect(() => adaptPod(master, options(master))).toThrow(/claim hs-claim is bound to no local directory/);
+  });
+});
