@@ -184,6 +184,7 @@ function status(
   decision: Decision,
   started: { name: string; fresh: boolean } | undefined,
 ): ScheduledSparkApplicationStatus {
+  const state = spec.suspend ? "Suspended" : "Scheduled";
   const finished = [...decision.keep].reverse();
   const active = decision.keep.filter((run) => run.phase === "active").map((run) => run.name);
   if (started?.fresh === true) active.push(started.name);
@@ -203,8 +204,8 @@ function status(
     ...tallyStatus(decision.skipped, "skippedRuns", "lastSkippedRun"),
     conditions: conditions(context, [
       readyCondition(spec, decision),
-      { type: "Reconciling", status: "False", reason: "Scheduled", message: "runs start on schedule" },
-      { type: "Stalled", status: "False", reason: "Scheduled", message: "nothing is stuck" },
+      { type: "Reconciling", status: "False", reason: state, message: "nothing in progress" },
+      { type: "Stalled", status: "False", reason: state, message: "nothing is stuck" },
     ]),
   };
 }
