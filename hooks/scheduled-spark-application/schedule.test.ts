@@ -52,6 +52,7 @@ describe("parseSchedule reads what kubeflow's robfig ParseStandard reads", () =>
     ["0 0 L * *", "day of month field"],
     ["0 0 * * MON#2", "day of week field"],
     ["@reboot", "unknown descriptor"],
+    ["0 0 30 2 *", "never fires"],
     ["@every", "@every needs a positive Go duration"],
     ["@every 5 minutes", "@every needs a positive Go duration"],
   ])("refuses %s, naming the problem", (text, problem) => {

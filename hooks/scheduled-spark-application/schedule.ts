@@ -148,12 +148,14 @@ function everySchedule(delayMs: number, text: string): Schedule {
   };
 }
 
-function cronSchedule(pattern: string, zone: string, text: string): Schedule {
-  const cron = new Cron(pattern, { timezone: zone, paused: true, mode: "5-part", domAndDow: false });
+/** A pattern with five fields repeats every year at the latest, so one that has no firing after the epoch never fires. */
+const REFERENCE = new Date(0);
+
+function cronSchedule(cron: Cron, text: string): Schedule {
   const next = (after: Date): Date => {
     const found = cron.nextRun(after);
-    // A pattern that never fires again (Feb 30) has no next run; say so as a far-away time.
-    return found ?? new Date(8_640_000_000_000_000);
+    if (found === null) throw new Error(`${text} has no firing after ${after.toISOString()}`);
+    return found;
   };
   return {
     text,
@@ -213,10 +215,20 @@ export function parseSchedule(schedule: string, timeZone: string | undefined): S
     if (!checked.ok) return { ok: false, field: "spec.schedule", problem: checked.problem };
     rewritten.push(checked.text);
   }
+  let cron: Cron;
   try {
-    return { ok: true, schedule: cronSchedule(rewritten.join(" "), zone, text) };
+    cron = new Cron(rewritten.join(" "), { timezone: zone, paused: true, mode: "5-part", domAndDow: false });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { ok: false, field: "spec.schedule", problem: message.replace(/^CronPattern: /, "") };
   }
+  // robfig gives up after five years and returns the zero time; kubeflow then never runs it.
+  if (cron.nextRun(REFERENCE) === null) {
+    return {
+      ok: false,
+      field: "spec.schedule",
+      problem: `${JSON.stringify(rest)} never fires (no such date)`,
+    };
+  }
+  return { ok: true, schedule: cronSchedule(cron, text) };
 }
