@@ -58,7 +58,7 @@ describe("ScheduledSparkApplication sync: when runs start", () => {
   it("starts nothing before nextRun, and asks to be called again when it is due", () => {
     const { answer } = step(run(world(MINUTELY), [at(0)]), at(12.4));
     expect(answer.children).toEqual([]);
-    expect(answer.resyncAfterSeconds).toBe(18);
+    expect(answer.resyncAfterSeconds).toBe(17.6);
   });
 
   it("starts one run when due, named after the scheduled time and carrying the template as written", () => {
@@ -296,8 +296,9 @@ describe("ScheduledSparkApplication sync: a spec it cannot act on", () => {
 });
 
 describe("ScheduledSparkApplication sync: resyncAfterSeconds", () => {
-  it("is the whole seconds until nextRun, at least 1 and at most MAX_RESYNC_SECONDS", () => {
+  it("is the seconds until nextRun, to the millisecond, at least 1 and at most MAX_RESYNC_SECONDS", () => {
     expect(step(world(MINUTELY), at(29.5)).answer.resyncAfterSeconds).toBe(1);
+    expect(step(world(MINUTELY), at(0.05)).answer.resyncAfterSeconds).toBe(29.95);
     expect(step(world({ schedule: "@yearly" }), at(0)).answer.resyncAfterSeconds).toBe(MAX_RESYNC_SECONDS);
   });
 });

@@ -210,9 +210,14 @@ function status(
   };
 }
 
-/** Seconds until the next run, whole and at least one, at most MAX_RESYNC_SECONDS. */
+/**
+ * Seconds until the next run, at least 1 and at most MAX_RESYNC_SECONDS. Fractional (to the
+ * millisecond): Metacontroller reads a float64 and requeues after exactly that long
+ * (pkg/controller/composite/controller.go, enqueueParentObjectAfter), so rounding up to whole
+ * seconds would start every run up to a second late.
+ */
 export function secondsUntil(nextRun: Date, now: Date): number {
-  const seconds = Math.ceil((nextRun.getTime() - now.getTime()) / 1000);
+  const seconds = (nextRun.getTime() - now.getTime()) / 1000;
   return Math.min(Math.max(seconds, 1), MAX_RESYNC_SECONDS);
 }
 
