@@ -3,10 +3,24 @@ import { fileURLToPath } from "node:url";
 import { Pod, Service, ConfigMap } from "kubernetes-models/v1";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
+import { controllers } from "../controllers.js";
 import { parseYaml, render, type RenderResult } from "./render.js";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const LATER = new Date("2026-01-02T12:00:00Z");
+
+/** The registered kinds as render names them: "A, B or C". */
+const KINDS = (() => {
+  const kinds = controllers.map((controller) => controller.kind);
+  return kinds.length <= 1 ? kinds.join("") : `${kinds.slice(0, -1).join(", ")} or ${kinds.at(-1) ?? ""}`;
+})();
+/** What render says about an object no controller has as a child. */
+const CHILD_KINDS = controllers
+  .map(
+    (controller) =>
+      `a ${controller.kind} has children of kinds ${controller.childTypes.map((type) => type.kind).join(", ")} only`,
+  )
+  .join("; ");
 
 /** examples/sparkcluster/minimal.yaml: the radanalytics minimal example with only apiVersion changed. */
 function minimalExample(): Record<string, unknown> {
@@ -214,17 +228,15 @@ describe("render: errors", () => {
   it("names a document of another kind, and one without a name", () => {
     const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" } };
     expect(errorsOf(render([deployment, cluster({}, {})], { now: NOW }))).toEqual([
-      "Deployment d: kind Deployment: render takes SparkApplication or SparkCluster objects only",
+      `Deployment d: kind Deployment: render takes ${KINDS} objects only`,
       "SparkCluster (document 2): metadata.name: Required value",
     ]);
   });
 
   it("needs at least one resource of a registered kind", () => {
-    expect(errorsOf(render([], { now: NOW }))).toEqual(["no SparkApplication or SparkCluster in the input"]);
+    expect(errorsOf(render([], { now: NOW }))).toEqual([`no ${KINDS} in the input`]);
     const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } };
-    expect(errorsOf(render([configMap], { now: NOW }))).toEqual([
-      "no SparkApplication or SparkCluster in the input",
-    ]);
+    expect(errorsOf(render([configMap], { now: NOW }))).toEqual([`no ${KINDS} in the input`]);
   });
 
   it("renders nothing when one cluster of several is invalid", () => {
@@ -288,8 +300,8 @@ describe("render --observed", () => {
     const result = render([minimalExample()], { now: NOW, observed: [deployment, stranger] });
     expect(result.ok).toBe(true);
     expect(result.warnings).toEqual([
-      "--observed Deployment d: ignored: a SparkApplication has children of kinds Pod, Service, ConfigMap only; a SparkCluster has children of kinds Pod, Service, ConfigMap only",
-      "--observed Pod elsewhere/x: ignored: it belongs to no SparkApplication or SparkCluster in the input",
+      `--observed Deployment d: ignored: ${CHILD_KINDS}`,
+      `--observed Pod elsewhere/x: ignored: it belongs to no ${KINDS} in the input`,
     ]);
     expect(errorsOf(render([minimalExample()], { now: NOW, observed: [{ kind: "Pod" }] }))).toEqual([
       "--observed Pod (document 1): apiVersion: Invalid input: expected string, received undefined",
@@ -315,7 +327,7 @@ describe("render --observed", () => {
     };
     const result = render([minimalExample()], { now: NOW, observed: [owned] });
     expect(result.warnings).toEqual([
-      "--observed Pod spark-clusters/owned-by-other: ignored: it belongs to no SparkApplication or SparkCluster in the input",
+      `--observed Pod spark-clusters/owned-by-other: ignored: it belongs to no ${KINDS} in the input`,
     ]);
   });
 });

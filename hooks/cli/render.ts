@@ -292,9 +292,16 @@ export function render(documents: readonly unknown[], options: RenderOptions): R
   const parents: Parent[] = [];
   // Objects of a child type in the same input (the ConfigMap a cluster's sparkConfigurationMap
   // names) are taken as existing, the way `kubectl apply -f` of the same file creates them.
+  // A kind that is a parent of its own controller (a SparkApplication, also a run of a
+  // ScheduledSparkApplication) is rendered as a parent.
   const isAlongside = (document: unknown): boolean =>
     KubeObject.safeParse(document).success &&
-    controllers.some((controller) => isChildOf(controller, document as KubeObject));
+    controllers.some((controller) => isChildOf(controller, document as KubeObject)) &&
+    !controllers.some(
+      (controller) =>
+        controller.kind === (document as KubeObject).kind &&
+        controller.apiVersion === (document as KubeObject).apiVersion,
+    );
   documents.forEach((document, index) => {
     if (isAlongside(document)) return;
     const admitted = admit(document, index, controllers);
