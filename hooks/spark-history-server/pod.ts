@@ -36,6 +36,16 @@ export const PROBE_PATH = "/api/v1/version";
 /** Below this the history server cannot replay even a small application's log. */
 export const MIN_HEAP_MIB = 512;
 
+/** Names of the volumes the pod brings itself; spec.volumes may not reuse them. */
+export const OWN_VOLUMES = [
+  "spark-conf",
+  "tmp",
+  "work-dir",
+  "event-logs",
+  "history-store",
+  "hadoop-conf",
+] as const;
+
 export interface HistorySizing extends ResolvedResources {
   readonly heapMiB: number;
 }

@@ -379,6 +379,8 @@ describe("names and fields the hook refuses", () => {
     [{ memory: "512Mi" }, "spec.memory"],
     [{ volumeMounts: [{ name: "keytab", mountPath: "/etc/keytab" }] }, "spec.volumeMounts[0].name"],
     [{ cleaner: { maxAge: 0 } }, "spec.cleaner.maxAge"],
+    [{ volumes: [{ secret: { secretName: "s" } }] }, "spec.volumes[0].name: needs a name"],
+    [{ volumes: [{ name: "tmp", emptyDir: {} }] }, 'spec.volumes[0].name: "tmp" is already used'],
   ])("%j names %s", (spec, field) => {
     const result = syncServer(serverParent(spec));
     expect(result.outcome).toBe("invalid_spec");

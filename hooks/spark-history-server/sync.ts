@@ -10,9 +10,10 @@ import {
   type KubeObject,
   type SyncRequest,
 } from "../metacontroller/protocol.js";
+import { isDns1123Label } from "../kube/names.js";
 import { planClaim } from "./claim.js";
 import { claimName, ingressName, serverNameProblem } from "./names.js";
-import { historySizing, historyTemplate, planPod } from "./pod.js";
+import { historySizing, historyTemplate, OWN_VOLUMES, planPod } from "./pod.js";
 import { parseSpec, type SparkHistoryServerSpec } from "./schema.js";
 import { historyIngress, historyService, ingressURL } from "./services.js";
 import { historyConfigMap, historySettings, logDirectory } from "./spark-conf.js";
@@ -40,7 +41,20 @@ function specErrors(spec: SparkHistoryServerSpec): string[] {
       `spec.sharedVolume.mountPath: ${spec.sharedVolume.mountPath} is already used by the history server pod`,
     );
   }
-  const volumeNames = new Set((spec.volumes ?? []).map((volume) => volume["name"]));
+  // Volumes are preserved objects in the CRD, so the API server admits any shape for them; the
+  // pod would then be refused on every sync with nothing in the status. The name is what every
+  // volume needs and what the mounts refer to.
+  const ours = new Set<string>(OWN_VOLUMES);
+  const volumeNames = new Set<unknown>();
+  (spec.volumes ?? []).forEach((volume, index) => {
+    const name = volume["name"];
+    if (typeof name !== "string" || !isDns1123Label(name)) {
+      errors.push(`spec.volumes[${index}].name: needs a name (a DNS label)`);
+    } else if (ours.has(name) || volumeNames.has(name)) {
+      errors.push(`spec.volumes[${index}].name: ${JSON.stringify(name)} is already used by the pod`);
+    }
+    volumeNames.add(name);
+  });
   (spec.volumeMounts ?? []).forEach((mount, index) => {
     if (!volumeNames.has(mount.name)) {
       errors.push(
