@@ -19,6 +19,10 @@ export function ingressName(server: string): string {
   return server;
 }
 
+export function routeName(server: string): string {
+  return server;
+}
+
 /**
  * radanalytics' name for the event log claim. Applications linked to the history server by name
  * mount a claim of exactly this name, so it never carries a hash and never changes.

@@ -165,6 +165,28 @@ export const SparkHistoryServerSpec = z
       .min(1)
       .optional()
       .describe("IngressClass of the Ingress (expose); unset uses the cluster's default class."),
+    gateway: z
+      .object({
+        name: z.string().min(1).describe("The Gateway's name."),
+        namespace: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "The Gateway's namespace (default the history server's); its listener must allow routes from here.",
+          ),
+        sectionName: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("The Gateway listener to attach to (default all)."),
+      })
+      .optional()
+      .describe(
+        "With expose: an HTTPRoute (gateway.networking.k8s.io/v1) <name> attached to this Gateway, " +
+          "for host when set, instead of the Ingress. Needs Gateway API in the cluster and the " +
+          "CompositeController to list httproutes (the kustomize component deploy/components/gateway-api).",
+      ),
     logDirectory: z
       .string()
       .min(1)
@@ -337,7 +359,9 @@ export const SparkHistoryServerStatus = z
     ingressURL: z
       .string()
       .optional()
-      .describe("The UI through the Ingress (expose): its host, or the address its controller reports."),
+      .describe(
+        "The UI through the Ingress or HTTPRoute (expose): its host, or the address the Ingress controller reports.",
+      ),
     logDirectory: z
       .string()
       .optional()

@@ -143,6 +143,8 @@ describe("SparkHistoryServer sync, for any admitted spec and observed children",
         const kept = new Set((observed as DesiredObject[]).map((o) => `${o.kind}/${o.metadata.name}`));
         for (const child of result.response.children) {
           if (kept.has(`${child.kind}/${child.metadata.name}`)) continue;
+          // kubernetes-models has no Gateway API types; sync.test.ts checks the HTTPRoute's shape.
+          if (child.kind === "HTTPRoute") continue;
           const Model = MODELS[child.kind];
           expect(Model, child.kind).toBeDefined();
           expect(() =>
