@@ -13,6 +13,7 @@ import { z } from "zod";
 import { conditionList, count, labelMap, preservedObject, quantity, stringish } from "../crd/fields.js";
 import { parseSpecWith, type SpecParse } from "../crd/parse-spec.js";
 import type { Defined } from "../kube/defined.js";
+import { DEFAULT_EVENT_LOG_MOUNT_PATH } from "../spark/event-log.js";
 import { DEFAULT_SPARK_VERSION } from "../spark/image.js";
 import {
   containerResourceFields,
@@ -29,7 +30,8 @@ export { API_VERSION, GROUP, VERSION } from "../spark/api.js";
 export const KIND = "SparkHistoryServer";
 export const PLURAL = "sparkhistoryservers";
 
-export const DEFAULT_MOUNT_PATH = "/history/spark-events";
+/** radanalytics' default, shared with the writers linked by name (../spark/event-log.ts). */
+export const DEFAULT_MOUNT_PATH = DEFAULT_EVENT_LOG_MOUNT_PATH;
 export const DEFAULT_PORT = 18080;
 export const DEFAULT_PROVIDER = "org.apache.spark.deploy.history.FsHistoryProvider";
 /**

@@ -8,7 +8,9 @@
  * - every child it renders is valid per kubernetes-models (for specs without the preserved
  *   objects volumes and affinity, whose inner shape the API server checks when the pod is made);
  * - an invalid spec keeps every observed child exactly as Metacontroller last applied it;
- * - it always answers 200 through the HTTP app.
+ * - it always answers 200 through the HTTP app;
+ * - it reads the event logs exactly where writers linked to it by name write them
+ *   (../spark/event-log.ts): same directory, same claim, mounted at the same path.
  */
 import fc from "fast-check";
 import type { IJSONSchemaProps } from "kubernetes-models/apiextensions.k8s.io/v1";
@@ -17,7 +19,9 @@ import { ConfigMap, PersistentVolumeClaim, Pod, Service } from "kubernetes-model
 import { describe, expect, it } from "vitest";
 import { crdFor } from "../crd/crd.js";
 import { crdValidator } from "../crd/validate.js";
+import type { IPodSpec } from "kubernetes-models/v1";
 import { keepObserved } from "../kube/observed.js";
+import { resolveEventLogTarget } from "../spark/event-log.js";
 import type { DesiredObject, KubeObject } from "../metacontroller/protocol.js";
 import { applyDefaults } from "../../test/crd/structural-rules.js";
 import { defaultApp } from "../../test/support/app.js";
@@ -168,6 +172,28 @@ describe("SparkHistoryServer sync, for any admitted spec and observed children",
         expect(byName(result.response.children)).toEqual(byName(observed.map(keepObserved)));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("reads the event logs where a writer linked to it by name writes them", () => {
+    fc.assert(
+      fc.property(anySpec, (spec) => {
+        const parent = serverParent(spec);
+        const result = syncServer(parent);
+        fc.pre(result.outcome === "ok");
+        const resolved = resolveEventLogTarget({ name: parent.metadata.name }, parent as { spec?: unknown });
+        if (!resolved.ok) throw new Error(resolved.message);
+        const { target } = resolved;
+        expect(result.response.status["logDirectory"]).toBe(target.directory);
+        const pod = result.response.children.find((child) => child.kind === "Pod") as unknown as {
+          spec: IPodSpec;
+        };
+        const claimVolume = pod.spec.volumes?.find((v) => v.name === "event-logs");
+        expect(claimVolume?.persistentVolumeClaim?.claimName).toBe(target.volume?.claimName);
+        const mount = pod.spec.containers[0]?.volumeMounts?.find((m) => m.name === claimVolume?.name);
+        expect(mount?.mountPath).toBe(target.volume?.mountPath);
+      }),
+      { numRuns: 200 },
     );
   });
 
