@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { controllers as registered } from "../../hooks/controllers.js";
+import { GROUP } from "../../hooks/spark/api.js";
 import { loadManifests, repoPath, yamlFilesIn, type Manifest } from "./load.js";
 import { defaultApp } from "../support/app.js";
 
@@ -120,13 +121,18 @@ describe("composite-controllers/", () => {
 
       // A child of our own API (a ScheduledSparkApplication's SparkApplication runs) must be the
       // parent of a registered controller too, or nothing would ever run it.
-      it("lists core v1 children or parents of our other controllers, each with a deliberate update strategy", () => {
+      it("lists GA v1 children or parents of our other controllers, each with a deliberate update strategy", () => {
         const children = cc.spec.childResources ?? [];
         expect(children.length).toBeGreaterThan(0);
         const ownParents = registered.map((c) => `${c.apiVersion} ${c.resource}`);
         for (const child of children) {
-          if (child.apiVersion !== "v1")
+          if (child.apiVersion.startsWith(`${GROUP}/`)) {
             expect(ownParents).toContain(`${child.apiVersion} ${child.resource}`);
+          } else {
+            // v1 or networking.k8s.io/v1: served by every supported Kubernetes, so the informer
+            // Metacontroller starts for each child type always finds its resource.
+            expect(child.apiVersion, child.resource).toMatch(/^([a-z0-9-]+(\.[a-z0-9-]+)+\/)?v1$/);
+          }
           // Leaving updateStrategy out silently means OnDelete (pitfall 5): always say it.
           expect(child.updateStrategy?.method, child.resource).toMatch(/^(OnDelete|Recreate|InPlace)$/);
         }
