@@ -93,6 +93,31 @@ describe("pod health", () => {
       "Unschedulable: 0/3 nodes",
     ],
     [{ containerStatuses: [{ state: { waiting: { reason: "ContainerCreating" } } }] }, undefined],
+    [
+      {
+        initContainerStatuses: [
+          { name: "download-data", state: { terminated: { reason: "Error", exitCode: 8 } } },
+        ],
+      },
+      "init container download-data: Error (exit code 8)",
+    ],
+    [
+      {
+        initContainerStatuses: [
+          {
+            name: "resolve-maven-dependencies",
+            state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 20s" } },
+            lastState: { terminated: { reason: "Error", exitCode: 1 } },
+          },
+        ],
+      },
+      "init container resolve-maven-dependencies: CrashLoopBackOff: back-off 20s (last exit code 1)",
+    ],
+    [
+      { initContainerStatuses: [{ name: "d", state: { terminated: { reason: "Completed", exitCode: 0 } } }] },
+      undefined,
+    ],
+    [{ initContainerStatuses: [{ name: "d", state: { running: {} } }] }, undefined],
   ])("explains a stuck pod: %j", (status, reason) => {
     expect(podStuckReason(pod(status))).toBe(reason);
   });

@@ -146,6 +146,8 @@ const STUCK_WAITING_REASONS = new Set([
 /** Why a pod is not making progress, or undefined when it is fine or just starting. */
 export function podStuckReason(pod: KubeObject): string | undefined {
   const status = statusOf(pod);
+  const init = initContainerFailure(status);
+  if (init !== undefined) return init;
   const stuck = findRecord(status.containerStatuses, (container) => {
     const reason = waitingOf(container)?.reason;
     return typeof reason === "string" && STUCK_WAITING_REASONS.has(reason);
@@ -157,6 +159,41 @@ export function podStuckReason(pod: KubeObject): string | undefined {
     return withMessage("Unschedulable", scheduled);
   }
   return undefined;
+}
+
+/**
+ * An init container that failed (`kubectl get pod` shows Init:Error, then
+ * Init:CrashLoopBackOff while the kubelet retries it) or cannot start: the pod's containers
+ * wait for it, so nothing changes until its cause is fixed (a download that fails, a Maven
+ * package that does not resolve, an image that cannot be pulled).
+ */
+function initContainerFailure(status: Record<string, unknown>): string | undefined {
+  const failed = findRecord(status.initContainerStatuses, (container) => {
+    const exitCode = terminatedOf(container, "state")?.exitCode;
+    const waiting = text(waitingOf(container) ?? {}, "reason");
+    return (
+      (typeof exitCode === "number" && exitCode !== 0) ||
+      (waiting !== undefined && STUCK_WAITING_REASONS.has(waiting))
+    );
+  });
+  if (failed === undefined) return undefined;
+  const name = text(failed, "name") ?? "?";
+  const terminated = terminatedOf(failed, "state");
+  if (terminated !== undefined) {
+    return `init container ${name}: ${text(terminated, "reason") ?? "Error"} (exit code ${String(terminated.exitCode)})`;
+  }
+  const waiting = waitingOf(failed) ?? {};
+  const last = terminatedOf(failed, "lastState")?.exitCode;
+  const lastExit = typeof last === "number" ? ` (last exit code ${last})` : "";
+  return `init container ${name}: ${withMessage(text(waiting, "reason") ?? "", waiting)}${lastExit}`;
+}
+
+function terminatedOf(
+  container: Record<string, unknown>,
+  key: "state" | "lastState",
+): Record<string, unknown> | undefined {
+  const state = container[key];
+  return isRecord(state) && isRecord(state.terminated) ? state.terminated : undefined;
 }
 
 function waitingOf(container: Record<string, unknown>): Record<string, unknown> | undefined {

@@ -31,6 +31,7 @@ import {
   writableMounts,
 } from "../spark/security.js";
 import type { Component } from "./names.js";
+import type { PodAdditions } from "./pod-additions.js";
 import type { SparkClusterSpec } from "./schema.js";
 
 export type NamedPod = IPod & { metadata: { name: string; labels: Record<string, string> } };
@@ -40,6 +41,8 @@ export interface ClusterContext {
   readonly spec: SparkClusterSpec;
   /** Each role's configuration ConfigMap; its name is a hash of its content. */
   readonly configMapNames: Readonly<Record<Component, string>>;
+  /** Init containers, volumes and variables the optional fields add to every pod. */
+  readonly additions: PodAdditions;
 }
 
 export interface RoleContainer {
@@ -73,15 +76,33 @@ export function podTemplate(context: ClusterContext, role: RoleContainer): PodTe
   const launch = mayRunWithoutPasswdEntry(podSecurity, containerSecurity)
     ? launchedWithPasswdEntry(role.args)
     : [...role.args];
+  const { additions } = context;
+  const image = sparkImage(spec);
+  const pullPolicy = spec.imagePullPolicy === undefined ? {} : { imagePullPolicy: spec.imagePullPolicy };
+  // Init containers run one after another before Spark, in the pod's security context and
+  // with the Spark container's resources (a pod's request is the larger of the two, so this
+  // costs nothing), from customInitContainerImage or else the Spark image.
+  const initContainers: IContainer[] = additions.initSteps.map((step) => ({
+    name: step.name,
+    image: spec.customInitContainerImage ?? image,
+    ...pullPolicy,
+    command:
+      step.runsSpark && mayRunWithoutPasswdEntry(podSecurity, containerSecurity)
+        ? launchedWithPasswdEntry(step.command)
+        : [...step.command],
+    resources: role.resources,
+    volumeMounts: [...step.volumeMounts],
+    securityContext: containerSecurity,
+  }));
   const container: IContainer = {
     name: `spark-${role.component}`,
-    image: sparkImage(spec),
-    ...(spec.imagePullPolicy === undefined ? {} : { imagePullPolicy: spec.imagePullPolicy }),
+    image,
+    ...pullPolicy,
     ...(roleSpec.command === undefined ? {} : { command: roleSpec.command }),
     // Arguments go through the image's entrypoint, which execs them (as does the bash of the
     // passwd step, when there is one): the JVM becomes PID 1 and receives SIGTERM directly.
     args: roleSpec.commandArgs ?? launch,
-    env: mergeEnv(role.env, userEnv(spec.env)),
+    env: mergeEnv([...role.env, ...additions.env], userEnv(spec.env)),
     ports: [...role.ports],
     resources: role.resources,
     readinessProbe: role.readinessProbe,
@@ -91,10 +112,12 @@ export function podTemplate(context: ClusterContext, role: RoleContainer): PodTe
       { name: "spark-conf", mountPath: SPARK_CONF_DIR, readOnly: true },
       ...writableMounts(),
       ...role.volumeMounts,
+      ...additions.volumeMounts,
     ],
     securityContext: containerSecurity,
   };
   const podSpec: IPodSpec = {
+    ...(initContainers.length === 0 ? {} : { initContainers }),
     containers: [container],
     restartPolicy: "Always",
     // Service links would inject SPARK_MASTER_PORT=tcp://… for a Service named spark-master,
@@ -114,6 +137,7 @@ export function podTemplate(context: ClusterContext, role: RoleContainer): PodTe
       { name: "spark-conf", configMap: { name: context.configMapNames[role.component] } },
       ...WRITABLE_VOLUMES,
       ...role.volumes,
+      ...additions.volumes,
     ],
   };
   const labels = {

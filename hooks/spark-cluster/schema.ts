@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { parseSpecWith, type SpecParse } from "../crd/parse-spec.js";
 import { conditionList, count, labelMap, preservedObject } from "../crd/fields.js";
+import { HistoryServerReference } from "../spark/event-log.js";
 import type { Defined } from "../kube/defined.js";
 import { DEFAULT_SPARK_VERSION } from "../spark/image.js";
 import {
@@ -179,28 +180,59 @@ export const SparkClusterSpec = z
       .array(
         z
           .object({
-            url: z.string().describe("URL to fetch."),
-            to: z.string().describe("Path in the container."),
+            url: z
+              .string()
+              .regex(/^(https?|ftp):\/\/[^\s]+$/, "must be an http, https or ftp URL")
+              .describe("URL to fetch (http, https or ftp)."),
+            to: z
+              .string()
+              .regex(/^\/[^\s]*$/, "must be an absolute path")
+              .describe(
+                "Absolute path in the master and worker containers. Ending in '/': a directory, and the " +
+                  "file keeps the URL's file name; else the file's own path.",
+              ),
           })
           .describe("A file to download."),
       )
       .optional()
-      .describe("Not implemented yet: reported in status.conditions (UnsupportedFields)."),
-    historyServer: preservedObject(
-      "Not implemented yet: reported in status.conditions (UnsupportedFields).",
-    ).optional(),
+      .describe(
+        "Files fetched before Spark starts, in every master and worker pod, by an init container " +
+          "(wget). Each lands on an emptyDir volume mounted at its directory in the Spark container too " +
+          "(under /tmp: the pod's /tmp volume), so it survives container restarts but a new pod fetches it " +
+          "again. A failed download keeps the pod in Init:Error and the cluster Stalled.",
+      ),
+    historyServer: HistoryServerReference.optional(),
     mavenDependencies: z
-      .array(z.string())
+      .array(
+        z
+          .string()
+          .regex(
+            /^[^:\s,/]+[:/][^:\s,/]+:[^:\s,/]+$/,
+            "must be a Maven coordinate groupId:artifactId:version",
+          ),
+      )
       .optional()
-      .describe("Not implemented yet: reported in status.conditions (UnsupportedFields)."),
+      .describe(
+        "Maven coordinates (groupId:artifactId:version) resolved with their dependencies by Spark's own " +
+          "Ivy resolution in an init container of every master and worker pod. The jars are on the class " +
+          "path of every Spark JVM the pod starts (daemons, executors, drivers), and spark-submit in the pods " +
+          "gets them as spark.jars.packages.",
+      ),
     mavenRepositories: z
-      .array(z.string())
+      .array(z.string().regex(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s,]+$/, "must be a repository URL"))
       .optional()
-      .describe("Not implemented yet: reported in status.conditions (UnsupportedFields)."),
+      .describe(
+        "Extra Maven repositories for mavenDependencies (spark.jars.repositories), searched after the local " +
+          "caches and Maven Central.",
+      ),
     customInitContainerImage: z
       .string()
+      .min(1)
       .optional()
-      .describe("Accepted for radanalytics compatibility; no init container is used, so it has no effect."),
+      .describe(
+        "Image of the init containers that downloadData and mavenDependencies add (default: the Spark image). " +
+          "It needs /bin/sh and wget for downloadData, and Spark under /opt/spark for mavenDependencies.",
+      ),
   })
   .describe("A Spark standalone cluster: one master, N workers, Services <name>:7077 and <name>-ui:8080.");
 
@@ -208,15 +240,6 @@ export type SparkClusterSpecInput = z.input<typeof SparkClusterSpec>;
 export type SparkClusterSpec = Defined<z.output<typeof SparkClusterSpec>>;
 /** What master and worker have in common (the sizing and pod fields). */
 export type RoleSpec = Omit<SparkClusterSpec["worker"], "instances">;
-
-/** Spec fields accepted for compatibility but not acted on yet; reported, never silently ignored. */
-export const UNSUPPORTED_FIELDS = [
-  "downloadData",
-  "historyServer",
-  "mavenDependencies",
-  "mavenRepositories",
-  "customInitContainerImage",
-] as const satisfies readonly (keyof SparkClusterSpec)[];
 
 export const PHASES = ["Pending", "Running", "Updating", "Stalled", "Invalid"] as const;
 export type Phase = (typeof PHASES)[number];
@@ -249,7 +272,9 @@ export const SparkClusterStatus = z
       .describe("Worker counts."),
     replicas: z.int().optional().describe("Worker pods that exist (scale subresource)."),
     selector: z.string().optional().describe("Label selector of the worker pods (scale subresource, HPA)."),
-    conditions: conditionList("Ready, Reconciling, Stalled (kstatus) and UnsupportedFields."),
+    conditions: conditionList(
+      "Ready, Reconciling, Stalled (kstatus), and HistoryServerFound when spec.historyServer is set.",
+    ),
   })
   .describe("Observed state, computed from the cluster's pods.");
 

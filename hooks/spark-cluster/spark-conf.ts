@@ -23,6 +23,7 @@ import type { SettingLookup } from "../spark/executor-memory.js";
 import { METRICS_SETTINGS } from "../spark/metrics.js";
 import { parseProperties, propertyLine } from "../spark/properties.js";
 import { configMapName, type Component } from "./names.js";
+import type { PodAdditions } from "./pod-additions.js";
 import type { SparkClusterSpec } from "./schema.js";
 
 export interface SparkSetting {
@@ -41,7 +42,8 @@ interface Section {
 
 /**
  * Every setting in the order Spark loads them, so later ones win: our defaults, `metrics`, the
- * user's spark-defaults.conf, then spec.sparkConfiguration.
+ * fields that need settings (mavenDependencies, historyServer), the user's spark-defaults.conf,
+ * then spec.sparkConfiguration.
  */
 export interface ClusterConfiguration {
   readonly sections: readonly Section[];
@@ -96,6 +98,7 @@ export function readersOf(name: string): readonly Component[] {
 export function clusterConfiguration(
   spec: SparkClusterSpec,
   user: UserConfigMap | undefined,
+  additions: PodAdditions,
   errors: string[],
 ): ClusterConfiguration {
   const sections: Section[] = [
@@ -110,6 +113,7 @@ export function clusterConfiguration(
       settings: METRICS_SETTINGS.map(([name, value]) => ({ name, value, origin: "spec.metrics" })),
     });
   }
+  sections.push(...additions.settings);
   const userDefaults = user?.data[SPARK_DEFAULTS_FILE];
   if (user !== undefined && userDefaults !== undefined) {
     const where = `ConfigMap ${user.name}, ${SPARK_DEFAULTS_FILE}`;

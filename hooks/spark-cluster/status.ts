@@ -6,6 +6,8 @@ import { settleConditions, type ConditionDraft } from "../kube/conditions.js";
 import { selectorLabels, selectorString } from "../spark/labels.js";
 import { masterUIURL, masterURL } from "./names.js";
 import type { Phase, SparkClusterStatus } from "./schema.js";
+import type { EventLogTarget } from "../spark/event-log.js";
+import { historyServerClaimName } from "../spark/event-log.js";
 import type { MasterPlan } from "./master-pod.js";
 import type { WorkerActivity, WorkerPlan } from "./worker-pods.js";
 
@@ -53,7 +55,32 @@ export interface ClusterObservation {
   readonly webUI: boolean;
   readonly master: MasterPlan;
   readonly workers: WorkerPlan;
-  readonly unsupportedFields: readonly string[];
+  /** spec.historyServer's name and where event logs go, when it is set. */
+  readonly historyServer?: { readonly name: string; readonly target: EventLogTarget };
+}
+
+/**
+ * Whether the named SparkHistoryServer was found. Until it is, the reference's own fields say
+ * where event logs go, and for a shared volume the pods wait (Pending) for its claim.
+ */
+function historyServerCondition(link: NonNullable<ClusterObservation["historyServer"]>): ConditionDraft {
+  const { name, target } = link;
+  if (target.historyServerFound) {
+    return {
+      type: "HistoryServerFound",
+      status: "True",
+      reason: "Found",
+      message: `event logs go to ${target.directory}, read by SparkHistoryServer ${name}`,
+    };
+  }
+  const waiting =
+    target.volume === undefined ? "" : `; pods wait for the claim ${historyServerClaimName(name)} it creates`;
+  return {
+    type: "HistoryServerFound",
+    status: "False",
+    reason: "NotFound",
+    message: `SparkHistoryServer ${name} not found yet: event logs go to ${target.directory} as spec.historyServer says${waiting}`,
+  };
 }
 
 export function clusterStatus(context: StatusContext, observation: ClusterObservation): SparkClusterStatus {
@@ -104,15 +131,7 @@ export function clusterStatus(context: StatusContext, observation: ClusterObserv
       ? { type: "Stalled", status: "True", reason: "PodStuck", message: stuck.slice(0, 5).join("; ") }
       : { type: "Stalled", status: "False", reason: "Progressing", message: "no pod is stuck" },
   ];
-  if (observation.unsupportedFields.length > 0) {
-    const fields = observation.unsupportedFields.map((field) => `spec.${field}`).join(", ");
-    drafts.push({
-      type: "UnsupportedFields",
-      status: "True",
-      reason: "NotImplemented",
-      message: `${fields}: accepted for compatibility but not implemented yet; no effect`,
-    });
-  }
+  if (observation.historyServer !== undefined) drafts.push(historyServerCondition(observation.historyServer));
   return {
     phase,
     ...addresses(context, observation.webUI),

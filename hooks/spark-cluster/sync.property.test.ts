@@ -79,6 +79,41 @@ const spec = fc.record(
       { maxLength: 3 },
     ),
     labels: fc.dictionary(fc.constantFrom("team", "cost-center"), fc.constantFrom("a", "b-1")),
+    // radanalytics' optional fields, with paths that collide with the pod's own mounts too.
+    downloadData: fc.array(
+      fc.record({
+        url: fc.constantFrom("https://example.com/a.csv", "http://x.org/data/", "ftp://f.org/b.txt?x=1"),
+        to: fc.constantFrom(
+          "/tmp/",
+          "/data/",
+          "/data/sub/file.csv",
+          "/opt/spark/jars/",
+          "/opt/",
+          "/a/../b",
+          "/tmp/x",
+        ),
+      }),
+      { maxLength: 3 },
+    ),
+    mavenDependencies: fc.array(fc.constantFrom("org.example:lib:1.0", "com.acme:udf_2.13:2.1.0"), {
+      maxLength: 2,
+    }),
+    mavenRepositories: fc.array(fc.constantFrom("https://repo.example.com/m2", "http://127.0.0.1:8081/r"), {
+      maxLength: 2,
+    }),
+    customInitContainerImage: fc.constantFrom("busybox:1.37", "apache/spark:4.3.0"),
+    historyServer: fc.record(
+      {
+        name: fc.constantFrom("hs", "history"),
+        type: fc.constantFrom("sharedVolume", "remoteStorage"),
+        sharedVolume: fc.record(
+          { mountPath: fc.constantFrom("/history/spark-events", "/logs", "/tmp", "/opt/spark/conf") },
+          { requiredKeys: [] },
+        ),
+        remoteURI: fc.constantFrom("s3a://logs/spark", "hdfs://nn:8020/spark-logs"),
+      },
+      { requiredKeys: ["name"] },
+    ),
   },
   { requiredKeys: [] },
 );

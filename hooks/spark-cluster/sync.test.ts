@@ -20,6 +20,10 @@ import {
 
 /** The radanalytics minimal example with only apiVersion changed. */
 const minimalExample = fileURLToPath(new URL("../../examples/sparkcluster/minimal.yaml", import.meta.url));
+/** Every radanalytics field at once. */
+const allFieldsExample = fileURLToPath(
+  new URL("../../examples/sparkcluster/radanalytics-all-fields.yaml", import.meta.url),
+);
 
 type Pod = DesiredObject & {
   metadata: { name: string; labels: Record<string, string>; annotations?: Record<string, string> };
@@ -414,12 +418,51 @@ describe("an invalid spec", () => {
 });
 
 describe("cluster options", () => {
-  it("reports fields accepted for compatibility but not implemented", () => {
-    const { response } = sync(clusterParent({ historyServer: { name: "hs" }, mavenDependencies: ["a:b:1"] }));
-    expect(condition(response.status, "UnsupportedFields")).toMatchObject({
-      status: "True",
-      message: expect.stringContaining("spec.historyServer, spec.mavenDependencies"),
-    });
+  it("acts on every radanalytics field: a manifest using them all gets no UnsupportedFields condition", () => {
+    const manifest = parseYaml(readFileSync(allFieldsExample, "utf8")) as {
+      metadata: { name: string };
+      spec: Record<string, unknown>;
+    };
+    for (const field of [
+      "downloadData",
+      "historyServer",
+      "mavenDependencies",
+      "mavenRepositories",
+      "customInitContainerImage",
+    ]) {
+      expect(manifest.spec[field], field).toBeDefined();
+    }
+    const { response, outcome } = sync(clusterParent(manifest.spec, { name: manifest.metadata.name }));
+    expect(outcome).toBe("ok");
+    expect(condition(response.status, "UnsupportedFields")).toBeUndefined();
+    expect((response.status as { conditions: { type: string }[] }).conditions.map((c) => c.type)).toEqual([
+      "Ready",
+      "Reconciling",
+      "Stalled",
+      "HistoryServerFound",
+    ]);
+    for (const pod of pods(response.children)) {
+      const spec = pod.spec as unknown as { initContainers: { name: string }[] };
+      expect(spec.initContainers.map((c) => c.name)).toEqual(["download-data", "resolve-maven-dependencies"]);
+    }
+  });
+
+  it("drops the UnsupportedFields condition an older version wrote", () => {
+    const previous = {
+      conditions: [
+        {
+          type: "UnsupportedFields",
+          status: "True",
+          reason: "NotImplemented",
+          message: "spec.downloadData: accepted for compatibility but not implemented yet; no effect",
+          lastTransitionTime: "2026-11-01T00:00:00Z",
+        },
+      ],
+    };
+    const { response } = sync(
+      clusterParent({ downloadData: [{ url: "https://x.org/a", to: "/tmp/" }] }, { status: previous }),
+    );
+    expect(condition(response.status, "UnsupportedFields")).toBeUndefined();
   });
 
   it("configures Spark's PrometheusServlet and scrape annotations with metrics: true", () => {

@@ -15,7 +15,9 @@ import { findUserConfigMap } from "../spark/conf.js";
 import { LABEL_COMPONENT } from "../spark/labels.js";
 import { clusterNameProblem, defaultUserConfigMapName, uiServiceName, type Component } from "./names.js";
 import { masterSizing, workerSizing } from "./resources.js";
-import { parseSpec, UNSUPPORTED_FIELDS, type SparkClusterSpec } from "./schema.js";
+import { parseSpec, type SparkClusterSpec } from "./schema.js";
+import { observedHistoryServer, resolveEventLogTarget, type EventLogTarget } from "../spark/event-log.js";
+import { podAdditions, type PodAdditions } from "./pod-additions.js";
 import { clusterServices } from "./services.js";
 import { executorFootprint } from "../spark/executor-memory.js";
 import { clusterConfiguration, roleConfigMap, settingLookup } from "./spark-conf.js";
@@ -61,10 +63,18 @@ export function syncSparkCluster(request: SyncRequest, now: Date): SyncResult {
   if (!parsed.ok) errors.push(...parsed.errors);
   const spec: SparkClusterSpec | undefined = parsed.ok ? parsed.spec : undefined;
   const related = observedOfType(request.related, "v1", "ConfigMap");
+  const eventLog = spec === undefined ? undefined : eventLogTarget(spec, request, errors);
+  const additions: PodAdditions | undefined =
+    spec === undefined ? undefined : podAdditions(spec, eventLog, errors);
   const configuration =
-    spec === undefined
+    spec === undefined || additions === undefined
       ? undefined
-      : clusterConfiguration(spec, findUserConfigMap(related, userConfigMapName(cluster, spec)), errors);
+      : clusterConfiguration(
+          spec,
+          findUserConfigMap(related, userConfigMapName(cluster, spec)),
+          additions,
+          errors,
+        );
   const masterSize = spec === undefined ? undefined : masterSizing(spec.master, errors);
   const workerSize =
     spec === undefined || configuration === undefined
@@ -76,7 +86,8 @@ export function syncSparkCluster(request: SyncRequest, now: Date): SyncResult {
     spec === undefined ||
     masterSize === undefined ||
     workerSize === undefined ||
-    configuration === undefined
+    configuration === undefined ||
+    additions === undefined
   ) {
     return rejectSpec(request, context, errors, pods);
   }
@@ -87,6 +98,7 @@ export function syncSparkCluster(request: SyncRequest, now: Date): SyncResult {
     cluster,
     spec,
     configMapNames: { master: masterConf.metadata.name, worker: workerConf.metadata.name },
+    additions,
   };
   const workerPod = workerTemplate(clusterContext, workerSize);
   const tooLarge = workerPodsTooLarge(spec.worker.instances, workerPod);
@@ -107,9 +119,33 @@ export function syncSparkCluster(request: SyncRequest, now: Date): SyncResult {
     webUI: spec.sparkWebUI,
     master,
     workers,
-    unsupportedFields: UNSUPPORTED_FIELDS.filter((field) => spec[field] !== undefined),
+    ...(spec.historyServer === undefined || eventLog === undefined
+      ? {}
+      : { historyServer: { name: spec.historyServer.name, target: eventLog } }),
   });
   return { response: { status, children }, outcome: "ok" };
+}
+
+/**
+ * Where the cluster's event logs go, from the SparkHistoryServer named in spec.historyServer
+ * (Metacontroller sends it as a related object, see customize.ts) or, until it exists, from the
+ * reference's own fields. A history server that names no usable directory is a spec error.
+ */
+function eventLogTarget(
+  spec: SparkClusterSpec,
+  request: SyncRequest,
+  errors: string[],
+): EventLogTarget | undefined {
+  const reference = spec.historyServer;
+  if (reference === undefined) return undefined;
+  const observed = observedHistoryServer(reference, request.related);
+  const resolved = resolveEventLogTarget(
+    reference,
+    observed === undefined ? undefined : { spec: observed.spec },
+  );
+  if (resolved.ok) return resolved.target;
+  errors.push(`spec.historyServer: ${resolved.message}`);
+  return undefined;
 }
 
 /**

@@ -112,3 +112,58 @@ const openShift = clusterParent(
   { name: "my-spark-cluster", namespace: "spark-clusters" },
 );
 write("create-openshift", openShift);
+
+// Every radanalytics field at once (examples/sparkcluster/radanalytics-all-fields.yaml), with
+// its SparkHistoryServer observed: init containers for downloads and Maven, the claim mounted
+// where the history server mounts it, event logging in both roles' spark-defaults.conf.
+const allFields = clusterParent(
+  {
+    mavenDependencies: ["org.apache.hadoop:hadoop-aws:3.5.0"],
+    mavenRepositories: ["https://repo1.maven.org/maven2"],
+    worker: { instances: "2", memory: "3Gi", cpu: 0.5 },
+    master: { instances: "1", memory: "1Gi", cpu: 0.5 },
+    customImage: "apache/spark:4.3.0",
+    customInitContainerImage: "apache/spark:4.3.0",
+    env: [{ name: "FOO", value: "bar" }],
+    sparkConfiguration: [{ name: "spark.executor.memory", value: "500m" }],
+    downloadData: [{ url: "https://raw.githubusercontent.com/radanalyticsio/spark-operator/master/README.md", to: "/tmp/" }],
+    historyServer: { name: "history", type: "sharedVolume", sharedVolume: { size: "0.3Gi", mountPath: "/history/spark-events" } },
+  },
+  { name: "sparky-cluster", namespace: "spark-clusters" },
+);
+const historyServer: KubeObject = {
+  apiVersion: "sparkhooks.dev/v1alpha1",
+  kind: "SparkHistoryServer",
+  metadata: { name: "history", namespace: "spark-clusters", uid: "5b0e7c1d-0000-4000-8000-000000000002" },
+  spec: { type: "sharedVolume", sharedVolume: { mountPath: "/spark-history" }, logDirectory: "file:/spark-history/events" },
+};
+write("create-radanalytics-all-fields", allFields, [], [historyServer]);
+
+// A download that fails: the worker's init container exits non-zero, the pod never starts,
+// and the status names the pod and the init container.
+const withData = clusterParent({ worker: { instances: 2 }, downloadData: [{ url: "https://example.com/data/words.txt", to: "/data/" }] });
+const dataWorld = converge(withData);
+const failing = podsOf(dataWorld, "worker")[1]?.metadata.name;
+write(
+  "init-container-failed",
+  withStatus(withData, dataWorld),
+  dataWorld.map((object) =>
+    object.metadata.name === failing
+      ? {
+          ...object,
+          status: {
+            phase: "Pending",
+            conditions: [{ type: "Ready", status: "False" }],
+            initContainerStatuses: [
+              {
+                name: "download-data",
+                restartCount: 3,
+                state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 40s restarting failed container" } },
+                lastState: { terminated: { reason: "Error", exitCode: 8 } },
+              },
+            ],
+          },
+        }
+      : object,
+  ),
+);

@@ -99,7 +99,7 @@ describe("deeply nested input", () => {
 
   it.each([
     ["spec.affinity", { worker: { instances: 2 }, affinity: { nodeAffinity: "NESTED" } }],
-    ["spec.historyServer", { worker: { instances: 2 }, historyServer: "NESTED" }],
+    ["spec.historyServer.name", { worker: { instances: 2 }, historyServer: { name: "NESTED" } }],
   ])(
     "answers 10,000 levels under %s with InvalidSpec naming it and every child kept",
     async (field, spec) => {

@@ -218,6 +218,63 @@ describe("SparkCluster on a real control plane", () => {
     await expectSteady(world);
   });
 
+  it("admits the init containers of downloadData and mavenDependencies under Pod Security restricted, and names a pod whose download fails", async () => {
+    await create("prep", {
+      worker: { instances: 1 },
+      downloadData: [{ url: "https://example.com/data/words.txt", to: "/data/" }],
+      mavenDependencies: ["org.example:lib:1.0"],
+      customInitContainerImage: "apache/spark:4.3.0",
+    });
+    await running("prep", 1);
+    const all = await pods("prep");
+    expect(all).toHaveLength(2);
+    for (const pod of all) {
+      const spec = pod.spec as PodView["spec"] & { initContainers?: { name: string }[] };
+      expect(spec.initContainers?.map((c) => c.name)).toEqual([
+        "download-data",
+        "resolve-maven-dependencies",
+      ]);
+    }
+    const view = await world.kube.get<ClusterView>(cluster("prep"));
+    expect(condition(view, "UnsupportedFields")).toBeUndefined();
+
+    // What the kubelet reports when the download exits non-zero: the pod stays Pending in
+    // Init:CrashLoopBackOff with the exit code in lastState.
+    const [worker] = await pods("prep", "worker");
+    if (worker === undefined) throw new Error("no worker");
+    await world.kube.mergePatch(`/api/v1/namespaces/${world.namespace}/pods/${worker.metadata.name}/status`, {
+      status: {
+        phase: "Pending",
+        conditions: [{ type: "Ready", status: "False", reason: "ContainersNotInitialized" }],
+        initContainerStatuses: [
+          {
+            name: "download-data",
+            image: "apache/spark:4.3.0",
+            imageID: "",
+            ready: false,
+            restartCount: 2,
+            state: {
+              waiting: { reason: "CrashLoopBackOff", message: "back-off 20s restarting failed container" },
+            },
+            lastState: { terminated: { exitCode: 8, reason: "Error" } },
+          },
+        ],
+      },
+    });
+    const stalled = await eventually("prep Stalled naming the worker", async () => {
+      const v = await world.kube.get<ClusterView>(cluster("prep"));
+      return condition(v, "Stalled")?.status === "True" ? v : undefined;
+    });
+    expect(condition(stalled, "Stalled")?.message).toBe(
+      `pod ${worker.metadata.name}: init container download-data: CrashLoopBackOff: back-off 20s restarting failed container (last exit code 8)`,
+    );
+    expect(stalled.status?.phase).toBe("Stalled");
+    await world.kube.delete(cluster("prep"));
+    await eventually("prep and its pods gone", async () =>
+      (await pods("prep")).length === 0 ? true : undefined,
+    );
+  });
+
   it("changes nothing while the hook server is down and recovers when it is back", async () => {
     const before = (await pods("alpha")).map((p) => p.metadata.uid).sort();
     await world.hook.stop();

@@ -343,10 +343,10 @@ export function writeHostsFile(
   writeFileSync(path, `${lines.join("\n")}\n`);
 }
 
+/** The pod's one container; its init containers are adapted separately ({@link adaptInitContainers}). */
 function onlyContainer(pod: IPod): IContainer {
   const spec = pod.spec;
   if (spec === undefined) throw new Error("pod has no spec");
-  if ((spec.initContainers ?? []).length > 0) throw new Error("init containers are not emulated");
   if (spec.containers.length !== 1) {
     throw new Error(`expected one container, got ${spec.containers.length}`);
   }
@@ -704,6 +704,79 @@ export function adaptPod(pod: IPod, options: AdaptOptions): LocalProcess {
   };
 }
 
+/**
+ * The pod's init containers as local processes, to run one after another to completion before
+ * the pod's container, as the kubelet does. Each sees the pod's volumes through its own
+ * volumeMounts (the same local directories the container gets, since volumes are per pod),
+ * the image's files, and the image's ENV plus its own env. Each must give a `command`: the
+ * image's entrypoint is not emulated for init containers. Emulation: TMPDIR and the JVM's
+ * java.io.tmpdir (SPARK_SUBMIT_OPTS, read by spark-submit) point at the pod's /tmp volume, as
+ * in the pod; the host's /bin, /usr/bin (sh, wget, dirname) stand in for the image's.
+ */
+export function adaptInitContainers(pod: IPod, options: AdaptOptions): LocalProcess[] {
+  const podName = pod.metadata?.name;
+  if (podName === undefined) throw new Error("pod has no name");
+  return (pod.spec?.initContainers ?? []).map((container) => {
+    const where = `pod ${podName} init container ${container.name}`;
+    const containerEnv = resolveEnv(container, pod, options);
+    const expand = (value: string): string => expandKubeVars(value, (name) => containerEnv.get(name));
+    const argv = [...(container.command ?? []), ...(container.args ?? [])].map(expand);
+    if ((container.command ?? []).length === 0) {
+      throw new Error(`${where}: no command; the image entrypoint is not emulated for init containers`);
+    }
+    if (!argv[0]!.startsWith("/")) throw new Error(`${where}: program ${argv[0]!} is not an absolute path`);
+    const { mounts, volumeDirs } = buildMounts(container, pod, options);
+    const table = new MountTable(mounts);
+    if (table.entryFor("/tmp")?.readOnly === true) throw new Error(`${where}: /tmp is read-only`);
+    const env: Record<string, string> = {
+      PATH: SPARK_IMAGE.path,
+      JAVA_HOME: SPARK_IMAGE.javaHome,
+      SPARK_HOME: SPARK_IMAGE.sparkHome,
+    };
+    for (const [name, value] of containerEnv) env[name] = value;
+    for (const name of Object.keys(env)) env[name] = table.rewrite(env[name]!);
+    for (const name of ["TMPDIR", "SPARK_SUBMIT_OPTS"]) {
+      if (env[name] !== undefined)
+        throw new Error(`${where}: sets ${name} itself; the emulation relies on it`);
+    }
+    env.TMPDIR = table.resolve("/tmp");
+    env.SPARK_SUBMIT_OPTS = `-Djava.io.tmpdir=${table.resolve("/tmp")}`;
+    const workingDir = container.workingDir ?? SPARK_IMAGE.workingDir;
+    const cwd = table.resolve(workingDir);
+    mkdirSync(cwd, { recursive: true });
+    const local = localArgv(argv, table);
+    return {
+      podName: `${podName}/${container.name}`,
+      podIP: options.podIP,
+      command: local[0]!,
+      args: local.slice(1),
+      ...(options.runAs === undefined ? {} : { runAs: options.runAs }),
+      env,
+      cwd,
+      mounts,
+      hostsFile: "",
+      volumeDirs,
+      deviations: [
+        "TMPDIR and SPARK_SUBMIT_OPTS=-Djava.io.tmpdir: the /tmp volume",
+        `image Java ${SPARK_IMAGE.javaHome} → ${options.runtime.javaHome}; image /opt/spark → ${options.runtime.sparkHome}; ` +
+          "the host's /bin and /usr/bin for the image's",
+      ],
+    };
+  });
+}
+
+/**
+ * spark-defaults.conf values that name container paths, again with their local paths, as
+ * `--conf` arguments for a spark-submit run inside the pod (see {@link driverLocalConf}).
+ */
+export function localConfOverrides(propertiesFile: string, table: MountTable): string[] {
+  if (!existsSync(propertiesFile)) return [];
+  return parseProperties(readFileSync(propertiesFile, "utf8")).entries.flatMap(({ name, value }) => {
+    const local = table.rewrite(value);
+    return local === value ? [] : ["--conf", `${name}=${local}`];
+  });
+}
+
 export type EntrypointBranch = "driver" | "executor";
 
 /** Where the kubelet mounts the ServiceAccount's token, CA and namespace (fabric8 reads them there). */
@@ -818,14 +891,15 @@ function driverLocalConf(
 
 /**
  * The argv with container paths mapped to local ones. A launch step `/bin/bash -c SCRIPT NAME
- * ARGS…` (a few lines of shell that end in `exec "$@"`) keeps SCRIPT and NAME as they are:
+ * ARGS…` (a few lines of shell that end in `exec "$@"`, or `/bin/sh -c` the same way) keeps SCRIPT and NAME as they are:
  * a script's paths are not arguments, and its commands (getent, id, mktemp, a library under
  * /usr/lib) are the host's, standing in for the image's Ubuntu userland like /bin does. What
  * it execs, ARGS, is mapped like any other argument.
  */
 function localArgv(argv: readonly string[], table: MountTable): string[] {
   const [program, flag, script, name, ...rest] = argv;
-  if (program === "/bin/bash" && flag === "-c" && script !== undefined && name !== undefined) {
+  const shell = program === "/bin/bash" || program === "/bin/sh";
+  if (shell && flag === "-c" && script !== undefined && name !== undefined) {
     return [table.resolve(program), flag, script, name, ...rest.map((arg) => table.rewrite(arg))];
   }
   return argv.map((arg) => table.rewrite(arg));

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { LABEL_COMPONENT } from "../../../hooks/spark/labels.js";
 import { syncSparkCluster } from "../../../hooks/spark-cluster/sync.js";
 import { clusterParent, syncRequest } from "../../support/cluster.js";
-import { adaptPod, execProbeProcess, hostPort, httpProbeUrl } from "./adapter.js";
+import { adaptInitContainers, adaptPod, execProbeProcess, hostPort, httpProbeUrl } from "./adapter.js";
 
 const children = syncSparkCluster(
   syncRequest(clusterParent({ worker: { instances: 1 } }, { name: "pi", namespace: "spark-it" })),
@@ -104,5 +104,60 @@ describe("volume mapping", () => {
       );
     }
     expect(() => adaptPod(master, options(master))).toThrow(/claim hs-claim is bound to no local directory/);
+  });
+});
+
+describe("init containers", () => {
+  const withInit = syncSparkCluster(
+    syncRequest(
+      clusterParent(
+        {
+          worker: { instances: 1 },
+          downloadData: [{ url: "http://127.0.0.1:1/files/words.txt", to: "/data/" }],
+          mavenDependencies: ["dev.sparkhooks.it:marker:1.0"],
+        },
+        { name: "pi", namespace: "spark-it" },
+      ),
+    ),
+    new Date("2026-11-22T10:00:00Z"),
+  ).response.children as unknown as (IPod | IConfigMap)[];
+  const worker = withInit.find(
+    (c): c is IPod => c.kind === "Pod" && c.metadata?.labels?.[LABEL_COMPONENT] === "worker",
+  )!;
+  const options = {
+    runtime: { sparkHome: "/local/spark", javaHome: "/local/jdk" },
+    podIP: "127.0.0.3",
+    namespace: "spark-it",
+    scratchDir: join(scratch, "init-worker"),
+    configMaps: withInit.filter((c): c is IConfigMap => c.kind === "ConfigMap"),
+    hosts: [],
+  };
+
+  it("adapts them in order, on the same volume directories the pod's container gets", () => {
+    const [download, maven] = adaptInitContainers(worker, options);
+    const main = adaptPod(worker, options);
+    expect([download?.podName, maven?.podName]).toEqual([
+      `${worker.metadata?.name ?? ""}/download-data`,
+      `${worker.metadata?.name ?? ""}/resolve-maven-dependencies`,
+    ]);
+    // The shell script stays as written; the URL is left alone, the target path is mapped.
+    expect(download?.command).toBe("/bin/sh");
+    expect(download?.args.slice(-2)).toEqual([
+      "http://127.0.0.1:1/files/words.txt",
+      join(main.volumeDirs["download-0"]!, "words.txt"),
+    ]);
+    expect(maven?.command).toBe("/local/spark/bin/spark-submit");
+    expect(maven?.args).toContain(`spark.jars.ivy=${main.volumeDirs["maven-dependencies"]!}`);
+    expect(maven?.env.TMPDIR).toBe(main.volumeDirs["tmp"]);
+    expect(maven?.env.SPARK_SUBMIT_OPTS).toBe(`-Djava.io.tmpdir=${main.volumeDirs["tmp"]!}`);
+    expect(main.env.SPARK_DIST_CLASSPATH).toBe(`${main.volumeDirs["maven-dependencies"]!}/jars/*`);
+  });
+
+  it("refuses an init container without a command: the image entrypoint is not emulated for them", () => {
+    const copy = structuredClone(worker);
+    delete copy.spec!.initContainers![0]!.command;
+    expect(() => adaptInitContainers(copy, { ...options, scratchDir: join(scratch, "init-copy") })).toThrow(
+      /no command/,
+    );
   });
 });

@@ -31,10 +31,13 @@ import type { DesiredObject } from "../../../hooks/metacontroller/protocol.js";
 import { LABEL_COMPONENT } from "../../../hooks/spark/labels.js";
 import { MASTER_PORT, MASTER_UI_PORT } from "../../../hooks/spark-cluster/names.js";
 import {
+  adaptInitContainers,
   adaptPod,
   execProbeProcess,
   hostPort,
   httpProbeUrl,
+  localConfOverrides,
+  MountTable,
   serviceHosts,
   writeHostsFile,
   type AdaptOptions,
@@ -392,7 +395,17 @@ export interface PodInstance {
   readonly pod: IPod;
   readonly ip: string;
   readonly local: LocalProcess;
+  /** The pod's init containers, run to completion in order before `local`. */
+  readonly init: readonly LocalProcess[];
   running?: RunningProcess;
+}
+
+/** An init container that ran: how it ended and how long it took. */
+export interface InitRun {
+  readonly name: string;
+  readonly exit: Exit;
+  readonly seconds: number;
+  readonly logFile: string;
 }
 
 export interface JobOptions {
@@ -400,6 +413,14 @@ export interface JobOptions {
   readonly executorMemory: string;
   readonly coresMax: number;
   readonly timeoutMs?: number;
+  /** spark-submit options before the script (e.g. `--driver-class-path`). */
+  readonly submitOptions?: readonly string[];
+  /**
+   * Submit from inside this pod, as `kubectl exec <pod> -- spark-submit` would: the pod's
+   * environment, spark-defaults.conf (SPARK_CONF_DIR) and volumes, bound to its pod IP.
+   * Undefined: a client outside the cluster with an empty configuration.
+   */
+  readonly fromPod?: PodInstance;
 }
 
 export interface JobRun {
@@ -429,6 +450,8 @@ export interface ClusterOptions {
   readonly addresses?: PodAddresses;
   /** Run every pod as this uid/gid (see AdaptOptions.runAs). */
   readonly runAs?: { readonly uid: number; readonly gid: number };
+  /** Claim name → local directory (see AdaptOptions.persistentVolumes). */
+  readonly persistentVolumes?: Readonly<Record<string, string>>;
 }
 
 let scratchCount = 0;
@@ -448,7 +471,12 @@ export class LocalCluster {
   readonly peakRssMiB: Record<string, number> = {};
   private readonly sparkHomeBefore: Map<string, string>;
   private stopped = false;
-  private readonly adaptOptions: Pick<AdaptOptions, "runtime" | "namespace" | "configMaps" | "runAs">;
+  private readonly adaptOptions: Pick<
+    AdaptOptions,
+    "runtime" | "namespace" | "configMaps" | "runAs" | "persistentVolumes"
+  >;
+  /** Init containers that ran, in order, by pod name. */
+  readonly initRuns: Record<string, InitRun[]> = {};
   private sampler: NodeJS.Timeout | undefined;
   private driver: RunningProcess | undefined;
 
@@ -475,6 +503,7 @@ export class LocalCluster {
       namespace: options.namespace,
       configMaps,
       ...(options.runAs === undefined ? {} : { runAs: options.runAs }),
+      ...(options.persistentVolumes === undefined ? {} : { persistentVolumes: options.persistentVolumes }),
     };
     // Digits only: the path ends up in SPARK_DAEMON_JAVA_OPTS, which Spark's launcher rejects
     // when it merely contains "Xmx" (as a random mkdtemp suffix once did).
@@ -487,13 +516,13 @@ export class LocalCluster {
     try {
       instances = addressed.map(({ pod, ip }) => {
         const name = pod.metadata?.name ?? "";
-        const local = adaptPod(pod, {
+        const podOptions = {
           ...this.adaptOptions,
           podIP: ip,
           scratchDir: join(this.scratch, name),
           hosts: this.hosts,
-        });
-        return { pod, ip, local };
+        };
+        return { pod, ip, local: adaptPod(pod, podOptions), init: adaptInitContainers(pod, podOptions) };
       });
     } catch (error) {
       rmSync(this.scratch, { recursive: true, force: true });
@@ -506,6 +535,37 @@ export class LocalCluster {
 
   private logFile(name: string): string {
     return join(this.logDir, `spark-${this.options.logPrefix ?? ""}${name}.log`);
+  }
+
+  /**
+   * Runs the pod's init containers one after another, as the kubelet does before it starts the
+   * container; the first that exits non-zero stops the pod from starting (Init:Error) and
+   * throws with its log.
+   */
+  async runInitContainers(instance: PodInstance, timeoutMs = 300_000): Promise<InitRun[]> {
+    const runs: InitRun[] = [];
+    for (const init of instance.init) {
+      const started = performance.now();
+      const running = startProcess(init.podName, init, this.logFile(init.podName.replace("/", "-")));
+      this.collectedLogs.push(running.logFile);
+      const timer = setTimeout(() => void stopProcess(running), timeoutMs);
+      const exit = await running.exited;
+      clearTimeout(timer);
+      const run = {
+        name: init.podName,
+        exit,
+        seconds: (performance.now() - started) / 1000,
+        logFile: running.logFile,
+      };
+      runs.push(run);
+      this.initRuns[instance.local.podName] = runs;
+      if (exit.code !== 0) {
+        throw new Error(
+          `init container ${init.podName} exited with ${JSON.stringify(exit)}:\n${logTail(running)}`,
+        );
+      }
+    }
+    return runs;
   }
 
   private start(instance: PodInstance, logName = instance.local.podName): RunningProcess {
@@ -543,6 +603,7 @@ export class LocalCluster {
     await assertBindable(ip, MASTER_PORT);
     await assertBindable(ip, MASTER_UI_PORT);
     const started = performance.now();
+    await this.runInitContainers(this.master);
     const running = this.start(this.master, logName);
     const status = await waitFor(
       `master /json/ ALIVE at http://${hostPort(ip, MASTER_UI_PORT)}/json/`,
@@ -581,6 +642,12 @@ export class LocalCluster {
         scratchDir: join(this.scratch, `${name}-${this.formerMasters.length + 1}`),
         hosts: this.hosts,
       }),
+      init: adaptInitContainers(old.pod, {
+        ...this.adaptOptions,
+        podIP: newIP,
+        scratchDir: join(this.scratch, `${name}-${this.formerMasters.length + 1}`),
+        hosts: this.hosts,
+      }),
     };
     return this.startMaster(timeoutMs, `${name}-${this.formerMasters.length + 1}`);
   }
@@ -609,6 +676,7 @@ export class LocalCluster {
         await assertBindable(worker.ip, port.containerPort);
       }
     }
+    for (const worker of this.workers) await this.runInitContainers(worker);
     for (const worker of this.workers) this.start(worker);
   }
 
@@ -713,11 +781,49 @@ export class LocalCluster {
     return { ...run, sum: match?.[1] === undefined ? undefined : Number(match[1]) };
   }
 
+  /** Runs a PySpark driver script (its lines) in client mode; `name` names its file and log. */
+  async runPython(
+    name: string,
+    lines: readonly string[],
+    scriptArgs: readonly string[],
+    options: JobOptions,
+  ): Promise<JobRun> {
+    const script = join(this.scratch, "driver", `${name}.py`);
+    mkdirSync(dirname(script), { recursive: true });
+    writeFileSync(script, `${lines.join("\n")}\n`);
+    return this.submit(script, scriptArgs, options, name);
+  }
+
+  /**
+   * The environment of spark-submit run inside a pod: the pod's own (its SPARK_CONF_DIR, its
+   * volumes, SPARK_LOCAL_IP = its pod IP), with the emulation's JVM options in the variable
+   * spark-submit reads, and the pod's spark-defaults.conf values that name container paths
+   * passed again with their local paths.
+   */
+  private podDriver(instance: PodInstance): { env: Record<string, string>; conf: string[] } {
+    const table = new MountTable(instance.local.mounts);
+    const env: Record<string, string> = {
+      ...instance.local.env,
+      SPARK_SUBMIT_OPTS: `-Djdk.net.hosts.file=${instance.local.hostsFile} -Djava.io.tmpdir=${table.resolve("/tmp")}`,
+      PYSPARK_PYTHON: this.options.install.python,
+      PYSPARK_DRIVER_PYTHON: this.options.install.python,
+    };
+    const confDir = env.SPARK_CONF_DIR;
+    if (confDir === undefined) throw new Error(`pod ${instance.local.podName} has no SPARK_CONF_DIR`);
+    return { env, conf: localConfOverrides(join(confDir, "spark-defaults.conf"), table) };
+  }
+
   /** spark-submit of a Python driver script in client mode, as a client in the cluster would. */
-  private async submit(script: string, scriptArgs: readonly string[], options: JobOptions): Promise<JobRun> {
+  private async submit(
+    script: string,
+    scriptArgs: readonly string[],
+    options: JobOptions,
+    logName = "driver",
+  ): Promise<JobRun> {
     const install = this.options.install;
     const dir = join(this.scratch, "driver");
-    const env = this.driverEnv();
+    const inPod = options.fromPod === undefined ? undefined : this.podDriver(options.fromPod);
+    const env = inPod?.env ?? this.driverEnv();
     const args = [
       "--master",
       options.masterUrl,
@@ -725,9 +831,10 @@ export class LocalCluster {
       "512m",
       // A client-mode driver must advertise an address executors can reach: by default it
       // advertises its canonical host name, which here (and in most pods) is not resolvable by
-      // the executors. Drivers in pods set spark.driver.host to their pod IP for the same reason.
-      "--conf",
-      `spark.driver.host=${DRIVER_IP}`,
+      // the executors. Drivers in pods set spark.driver.host to their pod IP for the same reason
+      // (in a pod of the cluster SPARK_LOCAL_IP already is that IP).
+      ...(inPod === undefined ? ["--conf", `spark.driver.host=${DRIVER_IP}`] : inPod.conf),
+      ...(options.submitOptions ?? []),
       "--conf",
       `spark.executor.memory=${options.executorMemory}`,
       "--conf",
@@ -742,10 +849,11 @@ export class LocalCluster {
       ...scriptArgs,
     ];
     const started = performance.now();
+    mkdirSync(dir, { recursive: true });
     const driver = startProcess(
-      "driver",
+      logName,
       { command: join(install.sparkHome, "bin", "spark-submit"), args, env, cwd: dir },
-      this.logFile("driver"),
+      this.logFile(logName),
     );
     this.collectedLogs.push(driver.logFile);
     this.driver = driver;
