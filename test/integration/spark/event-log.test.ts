@@ -1,0 +1,251 @@
+/**
+ * Real Spark from a SparkApplication linked to a SparkHistoryServer (spec.historyServer): the
+ * children our controller renders when the history server `hs` is observed in `related` are
+ * created in the bed and run as in application.test.ts (the driver locally, its executors from
+ * our template), with the claim hs-claim standing for one directory on this machine
+ * (AdaptOptions.persistentVolumes), the way a ReadWriteMany volume is one directory for every
+ * pod that mounts it (the adapter maps spark.eventLog.dir's container path through the driver
+ * pod's mounts, so a driver without the claim at that path does not start). The driver must write the application's event log into that directory,
+ * complete: Spark writes `<appId>.inprogress` (3.5) or `eventlog_v2_<appId>/` with an
+ * `appstatus_<appId>.inprogress` marker (4.x, which rolls and compresses event logs by default)
+ * and drops `.inprogress` only when the application stops.
+ *
+ * The bed has no PersistentVolume binder, and the scheduler leaves a pod with an unbound claim
+ * Pending. The claim is therefore created already bound: a PersistentVolume reserved for it
+ * (claimRef) and the claim naming that volume with the binder's bind-completed annotation, which
+ * is what the scheduler's VolumeBinding plugin checks. Nothing else in the bed changes.
+ *
+ * Needs the bed (global setup), Python 3 with venv and a Java 17 JDK; pyspark as in
+ * application.test.ts. Logs: .testbed/logs/spark-eventlog-*.log; timings in
+ * .testbed/logs/spark-event-log.json.
+ */
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { KubeObject } from "../../../hooks/metacontroller/protocol.js";
+import { HISTORY_SERVER_API_VERSION, HISTORY_SERVER_KIND } from "../../../hooks/spark/event-log.js";
+import { DEFAULT_SPARK_VERSION } from "../../../hooks/spark/image.js";
+import { sparkAppId } from "../../../hooks/spark-application/names.js";
+import { eventually } from "../eventually.js";
+import { repoRoot } from "../paths.js";
+import { serverSideApply } from "../scenarios/manifests.js";
+import { Kube } from "../scenarios/kube.js";
+import { applicationChildren, driverRbac } from "./application-children.js";
+import { ensureExamples, PI_PY_PATH } from "./examples.js";
+import { ensurePySpark } from "./install.js";
+import { SparkKubelet } from "./kubelet.js";
+
+const VERSIONS = ["3.5.9", DEFAULT_SPARK_VERSION];
+const HISTORY_SERVER = "hs";
+const CLAIM = `${HISTORY_SERVER}-claim`;
+const MOUNT_PATH = "/history/spark-events";
+const logDir = join(repoRoot, ".testbed", "logs");
+const timings: Record<string, unknown>[] = [];
+
+/** The SparkHistoryServer as Metacontroller would observe it: radanalytics' sharedVolume type. */
+function observedHistoryServer(namespace: string): KubeObject {
+  return {
+    apiVersion: HISTORY_SERVER_API_VERSION,
+    kind: HISTORY_SERVER_KIND,
+    metadata: { name: HISTORY_SERVER, namespace, uid: `uid-${HISTORY_SERVER}`, generation: 1 },
+    spec: { type: "sharedVolume", sharedVolume: { mountPath: MOUNT_PATH } },
+  };
+}
+
+function piSpec(version: string): Record<string, unknown> {
+  return {
+    type: "Python",
+    mainApplicationFile: `local://${PI_PY_PATH}`,
+    sparkVersion: version,
+    arguments: ["4"],
+    driver: { memory: "512m", serviceAccount: "spark-driver" },
+    executor: { instances: 1, cores: 1, memory: "512m" },
+    historyServer: { name: HISTORY_SERVER },
+  };
+}
+
+/** The claim, bound to a volume reserved for it, as the binder would leave them (see above). */
+async function boundClaim(kube: Kube, namespace: string): Promise<void> {
+  const volume = `${namespace}-${CLAIM}`;
+  await kube.create("/api/v1/persistentvolumes", {
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: volume },
+    spec: {
+      capacity: { storage: "1Gi" },
+      accessModes: ["ReadWriteMany"],
+      persistentVolumeReclaimPolicy: "Retain",
+      storageClassName: "",
+      // Never mounted: the bed's kubelet maps the claim to a local directory.
+      hostPath: { path: "/nonexistent" },
+      claimRef: { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace, name: CLAIM },
+    },
+  });
+  await kube.create(`/api/v1/namespaces/${namespace}/persistentvolumeclaims`, {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: CLAIM, annotations: { "pv.kubernetes.io/bind-completed": "yes" } },
+    spec: {
+      accessModes: ["ReadWriteMany"],
+      resources: { requests: { storage: "1Gi" } },
+      storageClassName: "",
+      volumeName: volume,
+    },
+  });
+}
+
+/** The event log entries of `appId` in `dir`, with the files inside a rolled (v2) log directory. */
+function eventLogEntries(dir: string, appId: string): { name: string; files: string[] }[] {
+  return readdirSync(dir)
+    .filter((name) => name.includes(appId))
+    .map((name) => ({
+      name,
+      files: statSync(join(dir, name)).isDirectory() ? readdirSync(join(dir, name)).sort() : [],
+    }));
+}
+
+/** The JSON events of an event log file, decompressing zstd with the `zstd` tool when present. */
+function eventsOf(file: string): string | undefined {
+  if (!file.endsWith(".zstd")) return readFileSync(file, "utf8");
+  const zstd = spawnSync("zstd", ["-dc", file], { encoding: "utf8" });
+  return zstd.status === 0 ? zstd.stdout : undefined;
+}
+
+describe.each(VERSIONS)("Spark %s: a SparkApplication linked to a SparkHistoryServer", (version) => {
+  const bed = inject("bed");
+  const kube = new Kube(bed.kubeconfigPath);
+  const namespace = `spark-eventlog-${version.replaceAll(".", "")}-${Date.now().toString(36)}`;
+  let kubelet: SparkKubelet;
+  let scratch: string;
+  let eventDir: string;
+
+  beforeAll(async () => {
+    const install = await ensurePySpark(repoRoot, version);
+    const examples = await ensureExamples(repoRoot, install);
+    await kube.create("/api/v1/namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: namespace, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+    });
+    for (const object of driverRbac(namespace)) await serverSideApply(kube, object);
+    await eventually("ConfigMap kube-root-ca.crt", async () =>
+      (await kube.send("GET", `/api/v1/namespaces/${namespace}/configmaps/kube-root-ca.crt`)).status === 200
+        ? true
+        : undefined,
+    );
+    await boundClaim(kube, namespace);
+    scratch = mkdtempSync(join(tmpdir(), "sparkhooks-eventlog-"));
+    eventDir = join(scratch, "hs-claim");
+    mkdirSync(eventDir);
+    kubelet = new SparkKubelet({
+      kube,
+      kubeconfigPath: bed.kubeconfigPath,
+      namespace,
+      runtime: {
+        sparkHome: install.sparkHome,
+        javaHome: install.javaHome,
+        examplesDir: examples.dir,
+        pythonBin: install.pythonBin,
+      },
+      apiServer: new URL(bed.server),
+      scratchDir: join(scratch, "pods"),
+      logDir,
+      logPrefix: `eventlog-${version}-`,
+      persistentVolumes: { [CLAIM]: eventDir },
+    });
+    kubelet.start();
+  });
+
+  afterAll(async () => {
+    await kubelet?.stop();
+    await kube.delete(`/api/v1/namespaces/${namespace}`).catch(() => undefined);
+    await kube.delete(`/api/v1/persistentvolumes/${namespace}-${CLAIM}`).catch(() => undefined);
+    if (process.env.SPARK_TEST_KEEP !== "1" && scratch !== undefined) {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    mkdirSync(logDir, { recursive: true });
+    const file = join(logDir, "spark-event-log.json");
+    const earlier = existsSync(file)
+      ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>[])
+      : [];
+    writeFileSync(
+      file,
+      `${JSON.stringify([...earlier.filter((entry) => entry.version !== version), ...timings.filter((t) => t.version === version)], null, 2)}\n`,
+    );
+  });
+
+  it("writes the application's complete event log into the history server's claim", async () => {
+    const name = "pi-linked";
+    const children = applicationChildren({ name, namespace, uid: `uid-${name}` }, piSpec(version), {}, [
+      observedHistoryServer(namespace),
+    ]);
+    expect(children.properties).toMatchObject({
+      "spark.eventLog.enabled": "true",
+      "spark.eventLog.dir": `file:${MOUNT_PATH}`,
+    });
+    // Only the driver writes event logs; the executor template has no claim to wait for.
+    expect(JSON.stringify(children.executorTemplate)).not.toContain(CLAIM);
+    const base = `/api/v1/namespaces/${namespace}`;
+    await kube.create(`${base}/configmaps`, children.configMap);
+    for (const service of children.services) await kube.create(`${base}/services`, service);
+    await kube.create(`${base}/pods`, children.driver);
+    const driverName = children.driver.metadata.name;
+
+    const { run: driver, status } = await kubelet.finished(driverName, 280_000);
+    const output = readFileSync(driver.running.logFile, "utf8");
+    expect(driver.running.exit, output.split("\n").slice(-60).join("\n")).toEqual({ code: 0, signal: null });
+    expect(output).toMatch(/Pi is roughly 3\.1\d*/);
+    expect(status?.status?.phase).toBe("Succeeded");
+    expect([...kubelet.failures]).toEqual([]);
+    const executors = [...kubelet.runs.values()].filter(
+      (entry) => entry.pod.metadata?.labels?.["spark-role"] === "executor",
+    );
+    expect(executors.length).toBeGreaterThan(0);
+
+    const appId = sparkAppId(children.run);
+    const entries = eventLogEntries(eventDir, appId);
+    console.log(JSON.stringify({ version, eventDir: readdirSync(eventDir), entries }));
+    expect(entries).toHaveLength(1);
+    const [entry] = entries;
+    if (entry === undefined) return;
+    let eventsFile: string;
+    if (entry.files.length === 0) {
+      // One file, renamed from <appId>.inprogress when the application stopped.
+      expect(entry.name).toBe(appId);
+      eventsFile = join(eventDir, entry.name);
+    } else {
+      // Rolled: the appstatus marker lost .inprogress when the application stopped.
+      expect(entry.name).toBe(`eventlog_v2_${appId}`);
+      expect(entry.files).toContain(`appstatus_${appId}`);
+      expect(entry.files.filter((file) => file.endsWith(".inprogress"))).toEqual([]);
+      const events = entry.files.filter((file) => file.startsWith("events_"));
+      expect(events.length).toBeGreaterThan(0);
+      eventsFile = join(eventDir, entry.name, events[events.length - 1] ?? "");
+    }
+    const events = eventsOf(eventsFile);
+    if (events === undefined) {
+      console.log(`no zstd tool: ${eventsFile} is not read; the appstatus marker says it is complete`);
+    } else {
+      expect(events).toContain('"Event":"SparkListenerApplicationStart"');
+      expect(events).toContain(`"App ID":"${appId}"`);
+      expect(events).toContain('"Event":"SparkListenerApplicationEnd"');
+    }
+    const entryTiming = {
+      version,
+      driverSeconds: Math.round((performance.now() - driver.startedAt) / 100) / 10,
+      eventLog: entry,
+    };
+    timings.push(entryTiming);
+  });
+});
