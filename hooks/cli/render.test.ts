@@ -3,7 +3,14 @@ import { fileURLToPath } from "node:url";
 import { Pod, Service, ConfigMap } from "kubernetes-models/v1";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
+import { controllers } from "../controllers.js";
 import { parseYaml, render, type RenderResult } from "./render.js";
+
+/**
+ * The messages that list every registered kind are checked against the first two controllers,
+ * so a new controller does not change what these tests expect.
+ */
+const ORIGINAL_TWO = controllers.filter((c) => c.kind === "SparkApplication" || c.kind === "SparkCluster");
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const LATER = new Date("2026-01-02T12:00:00Z");
@@ -213,16 +220,18 @@ describe("render: errors", () => {
 
   it("names a document of another kind, and one without a name", () => {
     const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" } };
-    expect(errorsOf(render([deployment, cluster({}, {})], { now: NOW }))).toEqual([
+    expect(errorsOf(render([deployment, cluster({}, {})], { now: NOW, controllers: ORIGINAL_TWO }))).toEqual([
       "Deployment d: kind Deployment: render takes SparkApplication or SparkCluster objects only",
       "SparkCluster (document 2): metadata.name: Required value",
     ]);
   });
 
   it("needs at least one resource of a registered kind", () => {
-    expect(errorsOf(render([], { now: NOW }))).toEqual(["no SparkApplication or SparkCluster in the input"]);
+    expect(errorsOf(render([], { now: NOW, controllers: ORIGINAL_TWO }))).toEqual([
+      "no SparkApplication or SparkCluster in the input",
+    ]);
     const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } };
-    expect(errorsOf(render([configMap], { now: NOW }))).toEqual([
+    expect(errorsOf(render([configMap], { now: NOW, controllers: ORIGINAL_TWO }))).toEqual([
       "no SparkApplication or SparkCluster in the input",
     ]);
   });
@@ -285,7 +294,11 @@ describe("render --observed", () => {
       ...worker(0, "abc"),
       metadata: { ...labelled("x", "worker", "abc"), namespace: "elsewhere" },
     };
-    const result = render([minimalExample()], { now: NOW, observed: [deployment, stranger] });
+    const result = render([minimalExample()], {
+      now: NOW,
+      observed: [deployment, stranger],
+      controllers: ORIGINAL_TWO,
+    });
     expect(result.ok).toBe(true);
     expect(result.warnings).toEqual([
       "--observed Deployment d: ignored: a SparkApplication has children of kinds Pod, Service, ConfigMap only; a SparkCluster has children of kinds Pod, Service, ConfigMap only",
@@ -313,7 +326,7 @@ describe("render --observed", () => {
         ],
       },
     };
-    const result = render([minimalExample()], { now: NOW, observed: [owned] });
+    const result = render([minimalExample()], { now: NOW, observed: [owned], controllers: ORIGINAL_TWO });
     expect(result.warnings).toEqual([
       "--observed Pod spark-clusters/owned-by-other: ignored: it belongs to no SparkApplication or SparkCluster in the input",
     ]);

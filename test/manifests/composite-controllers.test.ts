@@ -118,11 +118,13 @@ describe("composite-controllers/", () => {
         expect(cc.spec.generateSelector).toBe(true);
       });
 
-      it("lists children at exactly the core v1 apiVersion, each with a deliberate update strategy", () => {
+      it("lists children at a GA v1 apiVersion (core or a group's), each with a deliberate update strategy", () => {
         const children = cc.spec.childResources ?? [];
         expect(children.length).toBeGreaterThan(0);
         for (const child of children) {
-          expect(child.apiVersion, child.resource).toBe("v1");
+          // v1 or networking.k8s.io/v1: served by every supported Kubernetes, so the informer
+          // Metacontroller starts for each child type always finds its resource.
+          expect(child.apiVersion, child.resource).toMatch(/^([a-z0-9-]+(\.[a-z0-9-]+)+\/)?v1$/);
           // Leaving updateStrategy out silently means OnDelete (pitfall 5): always say it.
           expect(child.updateStrategy?.method, child.resource).toMatch(/^(OnDelete|Recreate|InPlace)$/);
         }
