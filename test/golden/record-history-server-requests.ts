@@ -46,7 +46,7 @@ function example(file: string): KubeObject {
       generation: 1,
       creationTimestamp: "2026-11-22T09:59:58Z",
     },
-  } as KubeObject;
+  };
 }
 
 function write(name: string, parent: KubeObject, observed: readonly KubeObject[] = []) {
