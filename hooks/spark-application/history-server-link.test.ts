@@ -79,6 +79,11 @@ describe("linkedEventLog", () => {
       sparkConf: { "spark.eventLog.enabled": " TRUE ", "spark.eventLog.dir": "file:/history/spark-events" },
     });
     expect(linkedEventLog(agreeing, related(historyServer("hs"))).ok).toBe(true);
+    // Spark resolves a bare path to file: (radanalytics' example sets logDirectory without a scheme).
+    const spelledOut = spec({ sparkConf: { "spark.eventLog.dir": "file:///history/spark-events/" } });
+    expect(
+      linkedEventLog(spelledOut, related(historyServer("hs", { logDirectory: "/history/spark-events" }))).ok,
+    ).toBe(true);
     const elsewhere = linkedEventLog(
       spec({ sparkConf: { "spark.eventLog.enabled": "false", "spark.eventLog.dir": "s3a://other" } }),
       related(historyServer("hs")),

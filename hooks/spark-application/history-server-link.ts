@@ -52,6 +52,16 @@ export type EventLogLink =
 
 const UNLINKED: LinkedEventLog = { settings: {}, volumes: [], mounts: [] };
 
+/**
+ * A local directory as Spark resolves it (Utils.resolveURI): a bare absolute path is `file:`, and
+ * `file:///p` is `file:/p`; a trailing slash changes nothing.
+ */
+function resolvedDirectory(directory: string): string {
+  const trimmed = directory.trim().replace(/(.)\/+$/, "$1");
+  if (trimmed.startsWith("/")) return `file:${trimmed}`;
+  return trimmed.replace(/^file:\/\/\//, "file:/");
+}
+
 /** sparkConf's event log keys that disagree with the target. */
 function confConflicts(spec: SparkApplicationSpec, name: string, target: EventLogTarget): string[] {
   const conf = spec.sparkConf ?? {};
@@ -64,7 +74,7 @@ function confConflicts(spec: SparkApplicationSpec, name: string, target: EventLo
     ...(enabled !== undefined && parseSparkBoolean(enabled) !== true
       ? [conflict(EVENT_LOG_ENABLED_KEY, enabled)]
       : []),
-    ...(directory !== undefined && directory.trim() !== target.directory
+    ...(directory !== undefined && resolvedDirectory(directory) !== resolvedDirectory(target.directory)
       ? [conflict(EVENT_LOG_DIR_KEY, directory)]
       : []),
   ];
