@@ -1,14 +1,19 @@
 /**
  * Real Spark from a SparkApplication linked to a SparkHistoryServer (spec.historyServer): the
- * children our controller renders when the history server `hs` is observed in `related` are
- * created in the bed and run as in application.test.ts (the driver locally, its executors from
- * our template), with the claim hs-claim standing for one directory on this machine
- * (AdaptOptions.persistentVolumes), the way a ReadWriteMany volume is one directory for every
- * pod that mounts it (the adapter maps spark.eventLog.dir's container path through the driver
- * pod's mounts, so a driver without the claim at that path does not start). The driver must write the application's event log into that directory,
- * complete: Spark writes `<appId>.inprogress` (3.5) or `eventlog_v2_<appId>/` with an
- * `appstatus_<appId>.inprogress` marker (4.x, which rolls and compresses event logs by default)
- * and drops `.inprogress` only when the application stops.
+ * children our controller renders when the history server `hs` (radanalytics' sharedVolume
+ * example) is observed in `related` are created in the bed and run as in application.test.ts
+ * (the driver locally, its executors from our template), with the claim hs-claim standing for
+ * one directory on this machine (AdaptOptions.persistentVolumes), the way a ReadWriteMany volume
+ * is one directory for every pod that mounts it. The event logs reach that directory only
+ * through the driver pod's mount of the claim: without it the same path would be in the pod's
+ * own /tmp. The driver must write the application's event log there, complete: Spark writes
+ * `<appId>.inprogress` (3.5) or `eventlog_v2_<appId>/` with an `appstatus_<appId>.inprogress`
+ * marker (4.x, which rolls and compresses event logs by default) and drops `.inprogress` only
+ * when the application stops.
+ *
+ * Then the history server: its pod as the SparkHistoryServer controller renders it for the same
+ * object, run locally on the same claim directory, must list the application as completed in
+ * its REST API (`/api/v1/applications`), which it can only do from a complete event log.
  *
  * The bed has no PersistentVolume binder, and the scheduler leaves a pod with an unbound claim
  * Pending. The claim is therefore created already bound: a PersistentVolume reserved for it
@@ -33,8 +38,10 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { KubeObject } from "../../../hooks/metacontroller/protocol.js";
-import { HISTORY_SERVER_API_VERSION, HISTORY_SERVER_KIND } from "../../../hooks/spark/event-log.js";
+import type { IConfigMap, IPod } from "kubernetes-models/v1";
+import { parse as parseYaml } from "yaml";
+import { SyncRequest, type KubeObject } from "../../../hooks/metacontroller/protocol.js";
+import { syncSparkHistoryServer } from "../../../hooks/spark-history-server/sync.js";
 import { DEFAULT_SPARK_VERSION } from "../../../hooks/spark/image.js";
 import { sparkAppId } from "../../../hooks/spark-application/names.js";
 import { eventually } from "../eventually.js";
@@ -45,22 +52,62 @@ import { applicationChildren, driverRbac } from "./application-children.js";
 import { ensureExamples, PI_PY_PATH } from "./examples.js";
 import { ensurePySpark } from "./install.js";
 import { SparkKubelet } from "./kubelet.js";
+import { adaptPod, hostPort, type LocalRuntime } from "./adapter.js";
+import { startProcess, stopProcess } from "./run.js";
 
 const VERSIONS = ["3.5.9", DEFAULT_SPARK_VERSION];
 const HISTORY_SERVER = "hs";
 const CLAIM = `${HISTORY_SERVER}-claim`;
-const MOUNT_PATH = "/history/spark-events";
+/** A loopback address of its own for the history server process (the bed's pods are on 127.128.0.0/16). */
+const HISTORY_SERVER_IP = "127.0.0.71";
 const logDir = join(repoRoot, ".testbed", "logs");
 const timings: Record<string, unknown>[] = [];
 
-/** The SparkHistoryServer as Metacontroller would observe it: radanalytics' sharedVolume type. */
-function observedHistoryServer(namespace: string): KubeObject {
+/**
+ * The SparkHistoryServer as a user creates it and Metacontroller observes it: radanalytics'
+ * sharedVolume example (examples/sparkhistoryserver/history-server.yaml), named `hs`, on this
+ * Spark version, with its mountPath and logDirectory (`/history/spark-events` there) moved to
+ * `mountPath`. The test uses the local directory bound to the claim as that path, so the
+ * history server's logDirectory names the same directory in the pod and on this host: adapter.ts
+ * maps container paths in arguments (and the driver's spark.properties), not inside the history
+ * server's spark-defaults.conf. Like the example, logDirectory has no scheme: Spark resolves a
+ * bare path to `file:` on both sides (Utils.resolveURI).
+ */
+function historyServerObject(namespace: string, version: string, mountPath: string): KubeObject {
+  const example = parseYaml(
+    readFileSync(join(repoRoot, "examples", "sparkhistoryserver", "history-server.yaml"), "utf8"),
+  ) as KubeObject & { spec: Record<string, unknown> };
+  const sharedVolume = example.spec["sharedVolume"] as Record<string, unknown>;
   return {
-    apiVersion: HISTORY_SERVER_API_VERSION,
-    kind: HISTORY_SERVER_KIND,
+    ...example,
     metadata: { name: HISTORY_SERVER, namespace, uid: `uid-${HISTORY_SERVER}`, generation: 1 },
-    spec: { type: "sharedVolume", sharedVolume: { mountPath: MOUNT_PATH } },
+    spec: {
+      ...example.spec,
+      sparkVersion: version,
+      sharedVolume: { ...sharedVolume, mountPath },
+      logDirectory: mountPath,
+    },
   };
+}
+
+/** The history server's pod and ConfigMap as its controller renders them for a first sync. */
+function historyServerChildren(server: KubeObject): { pod: IPod; configMap: IConfigMap } {
+  const request = SyncRequest.parse(
+    JSON.parse(JSON.stringify({ parent: server, children: {}, related: {} })),
+  );
+  const result = syncSparkHistoryServer(request, new Date());
+  if (result.outcome !== "ok") throw new Error(`the controller answered ${result.outcome}`);
+  const children = JSON.parse(JSON.stringify(result.response.children)) as (IPod | IConfigMap)[];
+  const pod = children.find((child): child is IPod => child.kind === "Pod");
+  const configMap = children.find((child): child is IConfigMap => child.kind === "ConfigMap");
+  if (pod === undefined || configMap === undefined) throw new Error("no history server pod or ConfigMap");
+  return { pod, configMap };
+}
+
+interface ApplicationView {
+  readonly id: string;
+  readonly name: string;
+  readonly attempts: readonly { readonly completed: boolean; readonly sparkUser?: string }[];
 }
 
 function piSpec(version: string): Record<string, unknown> {
@@ -129,6 +176,9 @@ describe.each(VERSIONS)("Spark %s: a SparkApplication linked to a SparkHistorySe
   let kubelet: SparkKubelet;
   let scratch: string;
   let eventDir: string;
+  let runtime: LocalRuntime;
+  /** The id of the application the first test ran, for the history server to list. */
+  let appId: string | undefined;
 
   beforeAll(async () => {
     const install = await ensurePySpark(repoRoot, version);
@@ -148,16 +198,17 @@ describe.each(VERSIONS)("Spark %s: a SparkApplication linked to a SparkHistorySe
     scratch = mkdtempSync(join(tmpdir(), "sparkhooks-eventlog-"));
     eventDir = join(scratch, "hs-claim");
     mkdirSync(eventDir);
+    runtime = {
+      sparkHome: install.sparkHome,
+      javaHome: install.javaHome,
+      examplesDir: examples.dir,
+      pythonBin: install.pythonBin,
+    };
     kubelet = new SparkKubelet({
       kube,
       kubeconfigPath: bed.kubeconfigPath,
       namespace,
-      runtime: {
-        sparkHome: install.sparkHome,
-        javaHome: install.javaHome,
-        examplesDir: examples.dir,
-        pythonBin: install.pythonBin,
-      },
+      runtime,
       apiServer: new URL(bed.server),
       scratchDir: join(scratch, "pods"),
       logDir,
@@ -188,11 +239,19 @@ describe.each(VERSIONS)("Spark %s: a SparkApplication linked to a SparkHistorySe
   it("writes the application's complete event log into the history server's claim", async () => {
     const name = "pi-linked";
     const children = applicationChildren({ name, namespace, uid: `uid-${name}` }, piSpec(version), {}, [
-      observedHistoryServer(namespace),
+      historyServerObject(namespace, version, eventDir),
     ]);
     expect(children.properties).toMatchObject({
       "spark.eventLog.enabled": "true",
-      "spark.eventLog.dir": `file:${MOUNT_PATH}`,
+      "spark.eventLog.dir": eventDir,
+    });
+    expect(children.driver.spec?.volumes).toContainEqual({
+      name: "spark-events",
+      persistentVolumeClaim: { claimName: CLAIM },
+    });
+    expect(children.driver.spec?.containers[0]?.volumeMounts).toContainEqual({
+      name: "spark-events",
+      mountPath: eventDir,
     });
     // Only the driver writes event logs; the executor template has no claim to wait for.
     expect(JSON.stringify(children.executorTemplate)).not.toContain(CLAIM);
@@ -213,7 +272,7 @@ describe.each(VERSIONS)("Spark %s: a SparkApplication linked to a SparkHistorySe
     );
     expect(executors.length).toBeGreaterThan(0);
 
-    const appId = sparkAppId(children.run);
+    appId = sparkAppId(children.run);
     const entries = eventLogEntries(eventDir, appId);
     console.log(JSON.stringify({ version, eventDir: readdirSync(eventDir), entries }));
     expect(entries).toHaveLength(1);
@@ -247,5 +306,55 @@ describe.each(VERSIONS)("Spark %s: a SparkApplication linked to a SparkHistorySe
       eventLog: entry,
     };
     timings.push(entryTiming);
+  });
+
+  it("the history server, run from its controller's pod on the same claim, lists the application as completed", async () => {
+    expect(appId, "the application above ran").toBeDefined();
+    const { pod, configMap } = historyServerChildren(historyServerObject(namespace, version, eventDir));
+    // It reads the claim where the driver wrote: the same claim, the same path, the same directory.
+    expect(pod.spec?.volumes).toContainEqual(
+      expect.objectContaining({ persistentVolumeClaim: { claimName: CLAIM } }),
+    );
+    expect(pod.spec?.containers[0]?.volumeMounts).toContainEqual(
+      expect.objectContaining({ mountPath: eventDir }),
+    );
+    const local = adaptPod(pod, {
+      runtime,
+      podIP: HISTORY_SERVER_IP,
+      namespace,
+      scratchDir: join(scratch, "history-server"),
+      configMaps: [configMap],
+      hosts: [],
+      persistentVolumes: { [CLAIM]: eventDir },
+    });
+    const port = pod.spec?.containers[0]?.ports?.[0]?.containerPort ?? 18080;
+    const logFile = join(logDir, `spark-eventlog-${version}-history-server.log`);
+    const started = performance.now();
+    const running = startProcess("history-server", local, logFile);
+    try {
+      const url = `http://${hostPort(HISTORY_SERVER_IP, port)}/api/v1/applications`;
+      const listed = await eventually(
+        `${appId ?? ""} completed in ${url}`,
+        async () => {
+          if (running.exit !== undefined) throw new Error(`the history server exited: ${logFile}`);
+          const response = await fetch(url).catch(() => undefined);
+          if (response?.status !== 200) return undefined;
+          const applications = (await response.json()) as ApplicationView[];
+          const app = applications.find((candidate) => candidate.id === appId);
+          return app?.attempts.every((attempt) => attempt.completed) === true ? app : undefined;
+        },
+        { timeoutMs: 120_000 },
+      );
+      // pi.py names itself (SparkSession.builder.appName), over spark.app.name; the id is the run's.
+      expect(listed.name).toBe("PythonPi");
+      expect(listed.attempts).toHaveLength(1);
+      expect(listed.attempts[0]?.completed).toBe(true);
+      timings.push({
+        version,
+        historyServerListedSeconds: Math.round((performance.now() - started) / 100) / 10,
+      });
+    } finally {
+      await stopProcess(running, 10_000);
+    }
   });
 });
