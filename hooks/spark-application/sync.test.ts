@@ -714,6 +714,20 @@ describe("spec.historyServer", () => {
     expect(sparkProperties(answer.children).get("spark.eventLog.dir")).toBe("file:/history/spark-events");
   });
 
+  it("knows the run started from the driver pod when the status write has not arrived yet", async () => {
+    const created = linked();
+    const submitted = (await syncAt(created, 0)).world;
+    // The parent as read before the first status write, the driver pod already observed.
+    const stale = {
+      ...submitted,
+      parent: created.parent,
+      related: [historyServer("hs", { type: "remoteStorage" })],
+    };
+    const { answer } = await syncAt(stale, 1);
+    expect(conditionOf(answer.status, "Ready")?.["reason"]).not.toBe("InvalidSpec");
+    expect(names(pods(answer.children))).toEqual(["Pod/spark-pi-driver"]);
+  });
+
   it("reruns the application when the link changes, with the new history server's directory", async () => {
     const running = (await syncAt((await syncAt(linked(), 0)).world, 5)).world;
     const changed = {

@@ -21,7 +21,7 @@ import { applicationConfigMap } from "./app-configmap.js";
 import { driverPod } from "./driver-pod.js";
 import { driverSize } from "./driver-size.js";
 import { executorPodTemplate, executorTemplateFile } from "./executor-template.js";
-import { decideLifecycle } from "./lifecycle.js";
+import { currentRecord, decideLifecycle } from "./lifecycle.js";
 import { monitoring } from "./monitoring.js";
 import {
   driverConfigMapName,
@@ -281,9 +281,10 @@ export function syncSparkApplication(request: SyncRequest, now: Date): SyncResul
   // spec.historyServer is resolved when a run starts. A spec that is not the current run's
   // (a rerun is coming) is resolved before the lifecycle stops a live driver for a run that
   // could not start; a run already started from this spec does not depend on the history
-  // server any more, so its changes neither stop nor block it.
+  // server any more, so its changes neither stop nor block it. The current run is the newer of
+  // the status's and the observed driver pods' (a status write may not have arrived yet).
   const specHash = runSpecHash(spec);
-  if (previous.specHash !== specHash) {
+  if (currentRecord(previous, pods).specHash !== specHash) {
     const eventLog = linkedEventLog(spec, request.related);
     if (!eventLog.ok) return rejectSpec(request, context, previous, eventLog.problems);
   }
