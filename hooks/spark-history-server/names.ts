@@ -3,6 +3,7 @@
  * selectors, status and tests agree on them.
  */
 import { childName, isDns1035Label } from "../kube/names.js";
+import { historyServerClaimName } from "../spark/event-log.js";
 
 /** The component label of the history server pod; the Service selects on it. */
 export const COMPONENT = "history-server";
@@ -19,12 +20,17 @@ export function ingressName(server: string): string {
   return server;
 }
 
+export function routeName(server: string): string {
+  return server;
+}
+
 /**
  * radanalytics' name for the event log claim. Applications linked to the history server by name
- * mount a claim of exactly this name, so it never carries a hash and never changes.
+ * mount a claim of exactly this name (../spark/event-log.ts), so it never carries a hash and
+ * never changes.
  */
 export function claimName(server: string): string {
-  return `${server}-claim`;
+  return historyServerClaimName(server);
 }
 
 /** The configuration, named by a hash of its content: new content is a new, immutable ConfigMap. */

@@ -36,6 +36,16 @@ export const PROBE_PATH = "/api/v1/version";
 /** Below this the history server cannot replay even a small application's log. */
 export const MIN_HEAP_MIB = 512;
 
+/** Names of the volumes the pod brings itself; spec.volumes may not reuse them. */
+export const OWN_VOLUMES = [
+  "spark-conf",
+  "tmp",
+  "work-dir",
+  "event-logs",
+  "history-store",
+  "hadoop-conf",
+] as const;
+
 export interface HistorySizing extends ResolvedResources {
   readonly heapMiB: number;
 }
@@ -200,24 +210,22 @@ export function planPod(server: string, template: PodTemplate, observed: readonl
     return reason === undefined ? [] : [`pod ${pod.metadata.name}: ${reason}`];
   });
   const ready = live.some(isPodReady);
-  const oldServing = live.filter((pod) => pod !== current && isPodReady(pod));
+  const others = live.filter((pod) => pod !== current);
   if (current !== undefined && isPodReady(current)) {
     return {
       children: [desired],
       current,
       ready,
-      activity: live.length > 1 ? "Replacing" : undefined,
+      activity: others.length > 0 ? "Replacing" : undefined,
       stuck,
     };
   }
   const nameTaken =
     current === undefined && observed.some((pod) => pod.metadata.name === desired.metadata.name);
-  const keep = [...oldServing].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1)).map(keepObserved);
-  const activity =
-    oldServing.length > 0 || live.length > (current === undefined ? 0 : 1)
-      ? "Replacing"
-      : current === undefined
-        ? "Creating"
-        : "Starting";
+  const keep = others
+    .filter(isPodReady)
+    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
+    .map(keepObserved);
+  const activity = others.length > 0 ? "Replacing" : current === undefined ? "Creating" : "Starting";
   return { children: [...(nameTaken ? [] : [desired]), ...keep], current, ready, activity, stuck };
 }

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { conditionList, count, labelMap, preservedObject, quantity, stringish } from "../crd/fields.js";
 import { parseSpecWith, type SpecParse } from "../crd/parse-spec.js";
 import type { Defined } from "../kube/defined.js";
+import { DEFAULT_EVENT_LOG_MOUNT_PATH } from "../spark/event-log.js";
 import { DEFAULT_SPARK_VERSION } from "../spark/image.js";
 import {
   containerResourceFields,
@@ -29,7 +30,8 @@ export { API_VERSION, GROUP, VERSION } from "../spark/api.js";
 export const KIND = "SparkHistoryServer";
 export const PLURAL = "sparkhistoryservers";
 
-export const DEFAULT_MOUNT_PATH = "/history/spark-events";
+/** radanalytics' default, shared with the writers linked by name (../spark/event-log.ts). */
+export const DEFAULT_MOUNT_PATH = DEFAULT_EVENT_LOG_MOUNT_PATH;
 export const DEFAULT_PORT = 18080;
 export const DEFAULT_PROVIDER = "org.apache.spark.deploy.history.FsHistoryProvider";
 /**
@@ -165,6 +167,28 @@ export const SparkHistoryServerSpec = z
       .min(1)
       .optional()
       .describe("IngressClass of the Ingress (expose); unset uses the cluster's default class."),
+    gateway: z
+      .object({
+        name: z.string().min(1).describe("The Gateway's name."),
+        namespace: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "The Gateway's namespace (default the history server's); its listener must allow routes from here.",
+          ),
+        sectionName: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("The Gateway listener to attach to (default all)."),
+      })
+      .optional()
+      .describe(
+        "With expose: an HTTPRoute (gateway.networking.k8s.io/v1) <name> attached to this Gateway, " +
+          "for host when set, instead of the Ingress. Needs Gateway API in the cluster and the " +
+          "CompositeController to list httproutes (the kustomize component deploy/components/gateway-api).",
+      ),
     logDirectory: z
       .string()
       .min(1)
@@ -337,7 +361,9 @@ export const SparkHistoryServerStatus = z
     ingressURL: z
       .string()
       .optional()
-      .describe("The UI through the Ingress (expose): its host, or the address its controller reports."),
+      .describe(
+        "The UI through the Ingress or HTTPRoute (expose): its host, or the address the Ingress controller reports.",
+      ),
     logDirectory: z
       .string()
       .optional()

@@ -17,7 +17,7 @@ import {
   MANAGER,
   selectorLabels,
 } from "../spark/labels.js";
-import { COMPONENT, ingressName, serviceName, UI_PORT_NAME } from "./names.js";
+import { COMPONENT, ingressName, routeName, serviceName, UI_PORT_NAME } from "./names.js";
 import type { SparkHistoryServerSpec } from "./schema.js";
 
 function labels(server: string, spec: SparkHistoryServerSpec): Record<string, string> {
@@ -73,6 +73,79 @@ export function historyIngress(server: string, spec: SparkHistoryServerSpec): In
       ],
     },
   };
+}
+
+export const GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1";
+
+/** The parts of Gateway API's HTTPRoute (v1) the history server uses. */
+export interface HTTPRouteChild {
+  readonly apiVersion: typeof GATEWAY_API_VERSION;
+  readonly kind: "HTTPRoute";
+  readonly metadata: { readonly name: string; readonly labels: Record<string, string> };
+  readonly spec: {
+    readonly parentRefs: readonly {
+      readonly group: "gateway.networking.k8s.io";
+      readonly kind: "Gateway";
+      readonly name: string;
+      readonly namespace?: string;
+      readonly sectionName?: string;
+    }[];
+    readonly hostnames?: readonly string[];
+    readonly rules: readonly {
+      readonly matches: readonly { readonly path: { readonly type: "PathPrefix"; readonly value: string } }[];
+      readonly backendRefs: readonly {
+        readonly group: "";
+        readonly kind: "Service";
+        readonly name: string;
+        readonly port: number;
+        readonly weight: number;
+      }[];
+    }[];
+  };
+}
+
+/**
+ * The HTTPRoute of `expose` with `gateway`: `/` to the Service's UI port, for host when set.
+ * Written in the form the API server defaults it to (group, kind, weight, the path match), so
+ * Metacontroller's merge never sees a difference to apply.
+ */
+export function historyRoute(
+  server: string,
+  spec: SparkHistoryServerSpec & { gateway: NonNullable<SparkHistoryServerSpec["gateway"]> },
+): HTTPRouteChild {
+  const host = ingressHost(spec);
+  const { gateway } = spec;
+  return {
+    apiVersion: GATEWAY_API_VERSION,
+    kind: "HTTPRoute",
+    metadata: { name: routeName(server), labels: labels(server, spec) },
+    spec: {
+      parentRefs: [
+        {
+          group: "gateway.networking.k8s.io",
+          kind: "Gateway",
+          name: gateway.name,
+          ...(gateway.namespace === undefined ? {} : { namespace: gateway.namespace }),
+          ...(gateway.sectionName === undefined ? {} : { sectionName: gateway.sectionName }),
+        },
+      ],
+      ...(host === undefined ? {} : { hostnames: [host] }),
+      rules: [
+        {
+          matches: [{ path: { type: "PathPrefix", value: "/" } }],
+          backendRefs: [
+            { group: "", kind: "Service", name: serviceName(server), port: spec.internalPort, weight: 1 },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/** Where users reach the UI through the HTTPRoute: its host; the Gateway's address is not observed. */
+export function routeURL(spec: SparkHistoryServerSpec): string | undefined {
+  const host = ingressHost(spec);
+  return host === undefined ? undefined : `http://${host}/`;
 }
 
 /**

@@ -4,7 +4,13 @@ import type { IPodSpec } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import type { DesiredObject, KubeObject } from "../metacontroller/protocol.js";
 import { LATER, NOW, imagePullBackOff, notReady, evicted } from "../../test/support/cluster.js";
-import { convergeServer, serverParent, syncServer } from "../../test/support/history-servers.js";
+import {
+  convergeServer,
+  serverParent,
+  serverRequest,
+  syncServer,
+} from "../../test/support/history-servers.js";
+import { syncSparkHistoryServer } from "./sync.js";
 import { restrictedViolations } from "../../test/support/pod-security.js";
 
 type Child = DesiredObject & Record<string, unknown>;
@@ -223,6 +229,45 @@ describe("expose", () => {
   });
 });
 
+describe("expose through a Gateway (deploy/components/gateway-api)", () => {
+  const spec = {
+    expose: true,
+    host: "history.example.com",
+    gateway: { name: "public", namespace: "gateways" },
+  };
+
+  it("renders an HTTPRoute to the Service's UI port instead of the Ingress, in its defaulted form", () => {
+    const desired = children(serverParent(spec));
+    expect(ofKind(desired, "Ingress")).toEqual([]);
+    const route = only(desired, "HTTPRoute");
+    expect(route.apiVersion).toBe("gateway.networking.k8s.io/v1");
+    expect(route.metadata.name).toBe("history");
+    expect(route["spec"]).toEqual({
+      parentRefs: [
+        { group: "gateway.networking.k8s.io", kind: "Gateway", name: "public", namespace: "gateways" },
+      ],
+      hostnames: ["history.example.com"],
+      rules: [
+        {
+          matches: [{ path: { type: "PathPrefix", value: "/" } }],
+          backendRefs: [{ group: "", kind: "Service", name: "history", port: 18080, weight: 1 }],
+        },
+      ],
+    });
+    expect(statusOf(serverParent(spec))["ingressURL"]).toBe("http://history.example.com/");
+  });
+
+  it("is refused, naming spec.gateway, when the CompositeController does not list httproutes", () => {
+    const controller = { spec: { childResources: [{ apiVersion: "v1", resource: "pods" }] } };
+    const request = { ...serverRequest(serverParent(spec)), controller };
+    const result = syncSparkHistoryServer(request, NOW);
+    expect(result.outcome).toBe("invalid_spec");
+    expect(conditionOf(result.response.status as never, "Ready")?.message).toContain(
+      "spec.gateway: the CompositeController does not list httproutes",
+    );
+  });
+});
+
 describe("steady state", () => {
   const parent = serverParent({ expose: true, host: "h.example.com" });
   const world = convergeServer(parent);
@@ -379,6 +424,8 @@ describe("names and fields the hook refuses", () => {
     [{ memory: "512Mi" }, "spec.memory"],
     [{ volumeMounts: [{ name: "keytab", mountPath: "/etc/keytab" }] }, "spec.volumeMounts[0].name"],
     [{ cleaner: { maxAge: 0 } }, "spec.cleaner.maxAge"],
+    [{ volumes: [{ secret: { secretName: "s" } }] }, "spec.volumes[0].name: needs a name"],
+    [{ volumes: [{ name: "tmp", emptyDir: {} }] }, 'spec.volumes[0].name: "tmp" is already used'],
   ])("%j names %s", (spec, field) => {
     const result = syncServer(serverParent(spec));
     expect(result.outcome).toBe("invalid_spec");

@@ -10,11 +10,19 @@ import {
   type KubeObject,
   type SyncRequest,
 } from "../metacontroller/protocol.js";
+import { isDns1123Label } from "../kube/names.js";
 import { planClaim } from "./claim.js";
 import { claimName, ingressName, serverNameProblem } from "./names.js";
-import { historySizing, historyTemplate, planPod } from "./pod.js";
+import { historySizing, historyTemplate, OWN_VOLUMES, planPod } from "./pod.js";
 import { parseSpec, type SparkHistoryServerSpec } from "./schema.js";
-import { historyIngress, historyService, ingressURL } from "./services.js";
+import {
+  GATEWAY_API_VERSION,
+  historyIngress,
+  historyRoute,
+  historyService,
+  ingressURL,
+  routeURL,
+} from "./services.js";
 import { historyConfigMap, historySettings, logDirectory } from "./spark-conf.js";
 import { historyStatus, invalidStatus, type StatusContext } from "./status.js";
 
@@ -27,8 +35,38 @@ export const CHILD_TYPES = [
   { apiVersion: "networking.k8s.io/v1", kind: "Ingress", resource: "ingresses" },
 ] as const satisfies readonly ChildType[];
 
-function specErrors(spec: SparkHistoryServerSpec): string[] {
+/**
+ * Children only a CompositeController patched by deploy/components/gateway-api lists: Gateway
+ * API is not installed on most clusters, and Metacontroller does not start a controller one of
+ * whose child resources is not served.
+ */
+export const OPT_IN_CHILD_TYPES = [
+  { apiVersion: GATEWAY_API_VERSION, kind: "HTTPRoute", resource: "httproutes" },
+] as const satisfies readonly ChildType[];
+
+/**
+ * Whether the CompositeController in the request lists a child resource. Metacontroller always
+ * sends it; without one (sparkhooks render) nothing is known, and the child is rendered.
+ */
+function controllerLists(controller: unknown, child: ChildType): boolean {
+  if (typeof controller !== "object" || controller === null) return true;
+  const resources = (controller as { spec?: { childResources?: unknown } }).spec?.childResources;
+  if (!Array.isArray(resources)) return true;
+  return (resources as unknown[]).some((entry) => {
+    const { apiVersion, resource } = (entry ?? {}) as { apiVersion?: unknown; resource?: unknown };
+    return apiVersion === child.apiVersion && resource === child.resource;
+  });
+}
+
+function specErrors(spec: SparkHistoryServerSpec, controller: unknown): string[] {
   const errors: string[] = [];
+  const [route] = OPT_IN_CHILD_TYPES;
+  if (spec.expose && spec.gateway !== undefined && !controllerLists(controller, route)) {
+    errors.push(
+      `spec.gateway: the CompositeController does not list ${route.resource} (${route.apiVersion}); ` +
+        "install it with the kustomize component deploy/components/gateway-api, or remove spec.gateway to get an Ingress",
+    );
+  }
   if (spec.type === "remoteStorage" && spec.remoteURI === undefined && spec.logDirectory === undefined) {
     errors.push(
       "spec.remoteURI: required for type remoteStorage (the event log directory), or set spec.logDirectory",
@@ -40,7 +78,20 @@ function specErrors(spec: SparkHistoryServerSpec): string[] {
       `spec.sharedVolume.mountPath: ${spec.sharedVolume.mountPath} is already used by the history server pod`,
     );
   }
-  const volumeNames = new Set((spec.volumes ?? []).map((volume) => volume["name"]));
+  // Volumes are preserved objects in the CRD, so the API server admits any shape for them; the
+  // pod would then be refused on every sync with nothing in the status. The name is what every
+  // volume needs and what the mounts refer to.
+  const ours = new Set<string>(OWN_VOLUMES);
+  const volumeNames = new Set<unknown>();
+  (spec.volumes ?? []).forEach((volume, index) => {
+    const name = volume["name"];
+    if (typeof name !== "string" || !isDns1123Label(name)) {
+      errors.push(`spec.volumes[${index}].name: needs a name (a DNS label)`);
+    } else if (ours.has(name) || volumeNames.has(name)) {
+      errors.push(`spec.volumes[${index}].name: ${JSON.stringify(name)} is already used by the pod`);
+    }
+    volumeNames.add(name);
+  });
   (spec.volumeMounts ?? []).forEach((mount, index) => {
     if (!volumeNames.has(mount.name)) {
       errors.push(
@@ -70,7 +121,7 @@ export function syncSparkHistoryServer(request: SyncRequest, now: Date): SyncRes
   const parsed = parseSpec((parent as { spec?: unknown }).spec);
   if (!parsed.ok) errors.push(...parsed.errors);
   const spec = parsed.ok ? parsed.spec : undefined;
-  if (spec !== undefined) errors.push(...specErrors(spec));
+  if (spec !== undefined) errors.push(...specErrors(spec, request.controller));
   const sizing = spec === undefined ? undefined : historySizing(spec, errors);
   const directory = spec === undefined ? undefined : logDirectory(spec);
   if (errors.length > 0 || spec === undefined || sizing === undefined || directory === undefined) {
@@ -97,7 +148,7 @@ export function syncSparkHistoryServer(request: SyncRequest, now: Date): SyncRes
     ...configMapsStillMounted(request, pods, configMap.metadata.name),
     ...claim.children,
     historyService(server, spec),
-    ...(spec.expose ? [historyIngress(server, spec)] : []),
+    ...exposure(server, spec),
     ...pod.children,
   ];
   const status = historyStatus(context, {
@@ -109,9 +160,20 @@ export function syncSparkHistoryServer(request: SyncRequest, now: Date): SyncRes
       retained: claim.retained,
       mountPath: mountsClaim ? spec.sharedVolume.mountPath : undefined,
     },
-    ingressURL: spec.expose ? ingressURL(spec, ingress) : undefined,
+    ingressURL: !spec.expose
+      ? undefined
+      : spec.gateway === undefined
+        ? ingressURL(spec, ingress)
+        : routeURL(spec),
   });
   return { response: { status, children }, outcome: "ok" };
+}
+
+/** `expose`: the Ingress, or the HTTPRoute when a Gateway is named. */
+function exposure(server: string, spec: SparkHistoryServerSpec): DesiredObject[] {
+  if (!spec.expose) return [];
+  const { gateway } = spec;
+  return [gateway === undefined ? historyIngress(server, spec) : historyRoute(server, { ...spec, gateway })];
 }
 
 /**
@@ -142,7 +204,7 @@ function rejectSpec(
   pods: readonly KubeObject[],
   claims: readonly KubeObject[],
 ): SyncResult {
-  const children = CHILD_TYPES.flatMap(({ apiVersion, kind }) =>
+  const children = [...CHILD_TYPES, ...OPT_IN_CHILD_TYPES].flatMap(({ apiVersion, kind }) =>
     observedOfType(request.children, apiVersion, kind).map(keepObserved),
   );
   const status = invalidStatus(context, {

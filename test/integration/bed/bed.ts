@@ -42,7 +42,7 @@ export const POD_CIDR = "127.128.0.0/16";
  * kube-controller-manager controllers the bed runs: ownerReference GC, namespace deletion, the
  * `default` ServiceAccount per namespace (which the ServiceAccount admission plugin needs before it
  * admits pods), legacy SA token secrets, the kube-root-ca.crt ConfigMap every projected SA token
- * volume refers to, and EndpointSlices for Services.
+ * volume refers to, EndpointSlices for Services, and binding and releasing PersistentVolumeClaims.
  */
 export const DEFAULT_CONTROLLERS = [
   "garbage-collector-controller",
@@ -54,6 +54,15 @@ export const DEFAULT_CONTROLLERS = [
   // The TaintNodesByCondition admission plugin creates every Node with the
   // node.kubernetes.io/not-ready:NoSchedule taint; this controller lifts it once kwok reports Ready.
   "node-lifecycle-controller",
+  // PersistentVolumeClaims (a SparkHistoryServer's event log claim): the scheduler does not place
+  // a pod whose claim is unbound, and only this controller binds a claim to a PersistentVolume
+  // (here one a scenario pre-creates with a claimRef; the bed has no provisioner). The two
+  // protection controllers remove the kubernetes.io/pvc-protection and pv-protection finalizers
+  // that admission adds, without which a deleted claim would stay Terminating for ever. None of
+  // them acts on anything but claims and volumes, which no other scenario creates.
+  "persistentvolume-binder-controller",
+  "persistentvolumeclaim-protection-controller",
+  "persistentvolume-protection-controller",
 ];
 
 export interface BedOptions {
