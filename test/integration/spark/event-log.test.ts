@@ -15,10 +15,11 @@
  * object, run locally on the same claim directory, must list the application as completed in
  * its REST API (`/api/v1/applications`), which it can only do from a complete event log.
  *
- * The bed has no PersistentVolume binder, and the scheduler leaves a pod with an unbound claim
- * Pending. The claim is therefore created already bound: a PersistentVolume reserved for it
- * (claimRef) and the claim naming that volume with the binder's bind-completed annotation, which
- * is what the scheduler's VolumeBinding plugin checks. Nothing else in the bed changes.
+ * The scheduler leaves a pod with an unbound claim Pending, and the bed has no storage
+ * provisioner. The claim is therefore created already bound, as the PersistentVolume binder
+ * leaves a claim it bound: a PersistentVolume reserved for it (claimRef) and the claim naming
+ * that volume with the bind-completed annotation, which is what the scheduler's VolumeBinding
+ * plugin checks; the binder, where the bed runs it, finds nothing left to do.
  *
  * Needs the bed (global setup), Python 3 with venv and a Java 17 JDK; pyspark as in
  * application.test.ts. Logs: .testbed/logs/spark-eventlog-*.log; timings in
@@ -122,7 +123,7 @@ function piSpec(version: string): Record<string, unknown> {
   };
 }
 
-/** The claim, bound to a volume reserved for it, as the binder would leave them (see above). */
+/** The claim, bound to a volume reserved for it, as the binder leaves them (see above). */
 async function boundClaim(kube: Kube, namespace: string): Promise<void> {
   const volume = `${namespace}-${CLAIM}`;
   await kube.create("/api/v1/persistentvolumes", {
