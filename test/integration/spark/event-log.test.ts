@@ -16,10 +16,11 @@
  * its REST API (`/api/v1/applications`), which it can only do from a complete event log.
  *
  * The scheduler leaves a pod with an unbound claim Pending, and the bed has no storage
- * provisioner. The claim is therefore created already bound, as the PersistentVolume binder
- * leaves a claim it bound: a PersistentVolume reserved for it (claimRef) and the claim naming
- * that volume with the bind-completed annotation, which is what the scheduler's VolumeBinding
- * plugin checks; the binder, where the bed runs it, finds nothing left to do.
+ * provisioner: the test creates a PersistentVolume reserved for the claim (claimRef), as an
+ * administrator pre-creates one, and the bed's PersistentVolume binder binds the claim to it
+ * before the driver pod is created. (A claim created already bound, with volumeName and the
+ * bind-completed annotation, races the binder's cache: a claim it sees before the volume is
+ * marked Lost for good.)
  *
  * Needs the bed (global setup), Python 3 with venv and a Java 17 JDK; pyspark as in
  * application.test.ts. Logs: .testbed/logs/spark-eventlog-*.log; timings in
@@ -123,7 +124,7 @@ function piSpec(version: string): Record<string, unknown> {
   };
 }
 
-/** The claim, bound to a volume reserved for it, as the binder leaves them (see above). */
+/** The claim, bound by the bed's binder to a volume reserved for it (see above). */
 async function boundClaim(kube: Kube, namespace: string): Promise<void> {
   const volume = `${namespace}-${CLAIM}`;
   await kube.create("/api/v1/persistentvolumes", {
@@ -140,17 +141,25 @@ async function boundClaim(kube: Kube, namespace: string): Promise<void> {
       claimRef: { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace, name: CLAIM },
     },
   });
+  const claim = `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${CLAIM}`;
   await kube.create(`/api/v1/namespaces/${namespace}/persistentvolumeclaims`, {
     apiVersion: "v1",
     kind: "PersistentVolumeClaim",
-    metadata: { name: CLAIM, annotations: { "pv.kubernetes.io/bind-completed": "yes" } },
+    metadata: { name: CLAIM },
     spec: {
       accessModes: ["ReadWriteMany"],
       resources: { requests: { storage: "1Gi" } },
       storageClassName: "",
-      volumeName: volume,
     },
   });
+  await eventually(
+    `${CLAIM} bound to ${volume}`,
+    async () => {
+      const observed = await kube.get<{ spec?: { volumeName?: string }; status?: { phase?: string } }>(claim);
+      return observed.status?.phase === "Bound" && observed.spec?.volumeName === volume ? true : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
 }
 
 /** The event log entries of `appId` in `dir`, with the files inside a rolled (v2) log directory. */
