@@ -19,6 +19,7 @@ import {
   type FieldOwner,
 } from "../spark/schemas.js";
 import { byteStringAs, parseSparkBoolean, parseSparkDouble } from "../spark/sizes.js";
+import { HistoryServerReference } from "../spark/event-log.js";
 
 export { API_VERSION, GROUP, VERSION } from "../spark/api.js";
 export const KIND = "SparkApplication";
@@ -559,6 +560,12 @@ const SparkApplicationSpecFields = z
       .boolean()
       .optional()
       .describe("Do not run the application; setting it on a running one removes its pods."),
+    historyServer: HistoryServerReference.optional().describe(
+      "The SparkHistoryServer this application's event logs are for (not in kubeflow; radanalytics had it): " +
+        "spark.eventLog.enabled and spark.eventLog.dir are set to its log directory, and for a sharedVolume " +
+        "history server the driver mounts its claim <name>-claim where the history server mounts it. " +
+        "Resolved when a run starts; changing it reruns the application.",
+    ),
   })
   .describe(
     "A Spark batch application: its driver pod and, through Spark, its executors. " +

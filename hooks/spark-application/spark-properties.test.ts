@@ -130,6 +130,23 @@ describe("precedence", () => {
     expect(conf).not.toHaveProperty("spark.driver.bindAddress");
   });
 
+  it("puts spec.historyServer's event log settings over spark-defaults.conf and under what the hook owns", () => {
+    const spec = specOf({ sparkConf: { "spark.eventLog.compress": "false" } });
+    const conf = driverSparkConf(
+      RUN,
+      spec,
+      sizeOf(spec),
+      NO_MONITORING,
+      { "spark.eventLog.enabled": "false", "spark.eventLog.dir": "file:/elsewhere" },
+      { "spark.eventLog.enabled": "true", "spark.eventLog.dir": "file:/history/spark-events" },
+    );
+    expect(conf).toMatchObject({
+      "spark.eventLog.enabled": "true",
+      "spark.eventLog.dir": "file:/history/spark-events",
+      "spark.eventLog.compress": "false",
+    });
+  });
+
   it("redirects Ivy to /tmp when packages are resolved, since the spark user's home does not exist", () => {
     expect(confOf(specOf({ deps: { packages: ["org.example:lib:1.0"] } }))["spark.jars.ivy"]).toBe(
       "/tmp/.ivy2",

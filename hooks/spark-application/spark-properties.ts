@@ -208,10 +208,11 @@ const userSettable = (settings: Readonly<Settings> | undefined): Settings =>
 /**
  * Every setting of the driver, by precedence: our defaults (monitoring's among them), then the
  * spark-defaults.conf of spec.sparkConfigMap (`confDefaults`, see sparkConfigMapFiles), then
- * hadoopConf (as spark.hadoop.*) and sparkConf, then the typed fields (monitoring's among them),
- * then what the hook owns. `metrics` is the same monitoring result the pods were rendered with.
- * The typed fields include kubeflow's defaults (1 core, 1g), so a size in spark-defaults.conf
- * only counts where sparkConf sets none of them either.
+ * hadoopConf (as spark.hadoop.*) and sparkConf, then the event log settings of spec.historyServer
+ * (`linked`, see linkedEventLog, which refuses a sparkConf that disagrees), then the typed fields
+ * (monitoring's among them), then what the hook owns. `metrics` is the same monitoring result the
+ * pods were rendered with. The typed fields include kubeflow's defaults (1 core, 1g), so a size
+ * in spark-defaults.conf only counts where sparkConf sets none of them either.
  */
 export function driverSparkConf(
   run: ApplicationRun,
@@ -219,6 +220,7 @@ export function driverSparkConf(
   size: DriverSize,
   metrics: Monitoring,
   confDefaults: Readonly<Settings> = {},
+  linked: Readonly<Settings> = {},
 ): Settings {
   return {
     ...defaultSettings(spec),
@@ -226,6 +228,7 @@ export function driverSparkConf(
     ...userSettable(confDefaults),
     ...prefixed("spark.hadoop.", spec.hadoopConf),
     ...userSettable(spec.sparkConf),
+    ...linked,
     ...specSettings(run, spec, metrics),
     ...ownedSettings(run, spec, size),
   };

@@ -321,6 +321,42 @@ describe("SparkApplication sync, for every spec the CRD admits and every observe
     );
   }, 60_000);
 
+  it("links a rendered run to its history server: event logging on, the claim in the driver pod and nowhere else", () => {
+    const mountPaths = fc.constantFrom(undefined, "/history/spark-events", "/data/events");
+    fc.assert(
+      fc.property(appName, renderedSpecs, mountPaths, (name, spec, mountPath) => {
+        const hs = {
+          apiVersion: "sparkhooks.dev/v1alpha1",
+          kind: "SparkHistoryServer",
+          metadata: { name: "hs", namespace: "default" },
+          spec: mountPath === undefined ? {} : { sharedVolume: { mountPath } },
+        };
+        const parent = applicationParent({ ...spec, historyServer: { name: "hs" } }, { name });
+        const { children } = syncSparkApplication(applicationRequest(parent, [], [hs]), T0).response;
+        const driver = children.find((child) => child.kind === "Pod") as IPod | undefined;
+        const template = executorTemplate(children);
+        fc.pre(driver !== undefined && template !== undefined);
+        const path = mountPath ?? "/history/spark-events";
+        const configMap = children.find((child) => child.kind === "ConfigMap") as
+          { data?: Record<string, string> } | undefined;
+        const properties = configMap?.data?.["spark.properties"] ?? "";
+        expect(properties).toContain("spark.eventLog.enabled=true\n");
+        expect(properties).toContain(`spark.eventLog.dir=file:${path}\n`);
+        const claims = (driver.spec?.volumes ?? []).filter((volume) => volume.persistentVolumeClaim);
+        expect(claims).toContainEqual({
+          name: "spark-events",
+          persistentVolumeClaim: { claimName: "hs-claim" },
+        });
+        expect(driver.spec?.containers[0]?.volumeMounts).toContainEqual({
+          name: "spark-events",
+          mountPath: path,
+        });
+        expect(JSON.stringify(template)).not.toContain("hs-claim");
+      }),
+      { numRuns: 40 },
+    );
+  }, 60_000);
+
   it("renders a driver pod and executor template that Pod Security restricted admits unless the spec asks otherwise", () => {
     fc.assert(
       fc.property(appName, renderedSpecs, (name, spec) => {

@@ -20,6 +20,7 @@ import {
   driverSucceeded,
   exampleApplication,
   executorPod,
+  historyServer,
   names,
   newWorld,
   ofKind,
@@ -665,6 +666,119 @@ describe("finalize", () => {
   });
 });
 
+describe("spec.historyServer", () => {
+  const linked = (hs: Record<string, unknown> = { name: "hs" }) => {
+    const parent = exampleApplication("spark-pi-3.5.yaml") as KubeObject & { spec: object };
+    return newWorld({ ...parent, spec: { ...parent.spec, historyServer: hs } });
+  };
+  const driverVolumes = (children: readonly { kind: string }[]) => {
+    const [driver] = pods(children as KubeObject[]) as unknown as {
+      spec: {
+        volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+        containers: { volumeMounts: { name: string; mountPath: string }[] }[];
+      };
+    }[];
+    return {
+      claims: (driver?.spec.volumes ?? []).flatMap((volume) =>
+        volume.persistentVolumeClaim === undefined
+          ? []
+          : [`${volume.name}=${volume.persistentVolumeClaim.claimName}`],
+      ),
+      mounts: (driver?.spec.containers[0]?.volumeMounts ?? [])
+        .filter((mount) => mount.name === "spark-events")
+        .map((mount) => mount.mountPath),
+    };
+  };
+
+  it("turns event logging on into the observed history server's directory, and only the driver mounts its claim", async () => {
+    const world = { ...linked(), related: [historyServer("hs", { sharedVolume: { mountPath: "/logs" } })] };
+    const { answer } = await syncAt(world, 0);
+    const conf = sparkProperties(answer.children);
+    expect(conf.get("spark.eventLog.enabled")).toBe("true");
+    expect(conf.get("spark.eventLog.dir")).toBe("file:/logs");
+    expect(driverVolumes(answer.children)).toEqual({ claims: ["spark-events=hs-claim"], mounts: ["/logs"] });
+    const [configMap] = ofKind(answer.children, "ConfigMap") as unknown as { data: Record<string, string> }[];
+    expect(configMap?.data[EXECUTOR_TEMPLATE_FILE]).not.toContain("hs-claim");
+  });
+
+  it("keeps a started run as it is when the history server appears later, even one a new run could not use", async () => {
+    const submitted = (await syncAt(linked(), 0)).world;
+    const running = (await syncAt(submitted, 5)).world;
+    expect(sparkProperties(running.children).get("spark.eventLog.dir")).toBe("file:/history/spark-events");
+    const appeared = { ...running, related: [historyServer("hs", { type: "remoteStorage" })] };
+    const { answer } = await syncAt(appeared, 10);
+    const without = await syncAt(running, 10);
+    expect(stateOf(answer.status)).toBe("RUNNING");
+    expect(answer.status).toEqual(without.answer.status);
+    expect(answer.children).toEqual(without.answer.children);
+    expect(sparkProperties(answer.children).get("spark.eventLog.dir")).toBe("file:/history/spark-events");
+  });
+
+  it("knows the run started from the driver pod when the status write has not arrived yet", async () => {
+    const created = linked();
+    const submitted = (await syncAt(created, 0)).world;
+    // The parent as read before the first status write, the driver pod already observed.
+    const stale = {
+      ...submitted,
+      parent: created.parent,
+      related: [historyServer("hs", { type: "remoteStorage" })],
+    };
+    const { answer } = await syncAt(stale, 1);
+    expect(conditionOf(answer.status, "Ready")?.["reason"]).not.toBe("InvalidSpec");
+    expect(names(pods(answer.children))).toEqual(["Pod/spark-pi-driver"]);
+  });
+
+  it("reruns the application when the link changes, with the new history server's directory", async () => {
+    const running = (await syncAt((await syncAt(linked(), 0)).world, 5)).world;
+    const changed = {
+      ...withSpec(running, (spec) => ({ ...spec, historyServer: { name: "other" } })),
+      related: [historyServer("other", { type: "remoteStorage", remoteURI: "s3a://logs" })],
+    };
+    const invalidating = await syncAt(changed, 10);
+    expect(stateOf(invalidating.answer.status)).toBe("INVALIDATING");
+    const next = await syncAt(invalidating.world, 12);
+    expect(next.answer.status).toMatchObject({ applicationState: { state: "SUBMITTED" }, attempt: 2 });
+    expect(sparkProperties(next.answer.children).get("spark.eventLog.dir")).toBe("s3a://logs");
+    expect(driverVolumes(next.answer.children)).toEqual({ claims: [], mounts: [] });
+  });
+
+  it("is InvalidSpec, keeping the live driver, when the new link cannot be resolved", async () => {
+    const running = (await syncAt((await syncAt(linked(), 0)).world, 5)).world;
+    const changed = {
+      ...withSpec(running, (spec) => ({ ...spec, historyServer: { name: "broken" } })),
+      related: [historyServer("broken", { type: "remoteStorage" })],
+    };
+    const { answer } = await syncAt(changed, 10);
+    expect(names(answer.children)).toEqual(names(running.children));
+    expect(stateOf(answer.status)).toBe("RUNNING");
+    expect(conditionOf(answer.status, "Ready")).toMatchObject({
+      status: "False",
+      reason: "InvalidSpec",
+      message: expect.stringContaining(
+        "spec.historyServer: SparkHistoryServer broken is remoteStorage",
+      ) as unknown,
+    });
+  });
+
+  it("is InvalidSpec before any run when sparkConf points the event logs elsewhere", async () => {
+    const parent = exampleApplication("spark-pi-3.5.yaml") as KubeObject & { spec: { sparkConf?: object } };
+    const world = newWorld({
+      ...parent,
+      spec: {
+        ...parent.spec,
+        historyServer: { name: "hs" },
+        sparkConf: { ...parent.spec.sparkConf, "spark.eventLog.dir": "file:/tmp/events" },
+      },
+    });
+    const { answer } = await syncAt(world, 0);
+    expect(answer.children).toEqual([]);
+    expect(conditionOf(answer.status, "Ready")).toMatchObject({
+      reason: "InvalidSpec",
+      message: expect.stringContaining("spec.sparkConf[spark.eventLog.dir]") as unknown,
+    });
+  });
+});
+
 describe("customize", () => {
   it("relates the application's executors by the labels of its executor template", async () => {
     const { status, body } = await postCustomize(app, exampleApplication("spark-pi-3.5.yaml"));
@@ -697,6 +811,20 @@ describe("customize", () => {
       resource: "configmaps",
       namespace: "default",
       names: ["my-conf"],
+    });
+  });
+
+  it("also relates the SparkHistoryServer spec.historyServer names", async () => {
+    const parent = applicationParent({
+      ...(exampleApplication("spark-pi-3.5.yaml").spec as object),
+      historyServer: { name: "hs" },
+    });
+    const { body } = await postCustomize(app, parent);
+    expect(body.relatedResources[1]).toEqual({
+      apiVersion: "sparkhooks.dev/v1alpha1",
+      resource: "sparkhistoryservers",
+      namespace: "default",
+      names: ["hs"],
     });
   });
 

@@ -21,7 +21,7 @@ import { applicationConfigMap } from "./app-configmap.js";
 import { driverPod } from "./driver-pod.js";
 import { driverSize } from "./driver-size.js";
 import { executorPodTemplate, executorTemplateFile } from "./executor-template.js";
-import { decideLifecycle } from "./lifecycle.js";
+import { currentRecord, decideLifecycle } from "./lifecycle.js";
 import { monitoring } from "./monitoring.js";
 import {
   driverConfigMapName,
@@ -40,6 +40,7 @@ import {
   SPARK_PROPERTIES_FILE,
   sparkPropertiesFile,
 } from "./spark-properties.js";
+import { linkedEventLog } from "./history-server-link.js";
 import { kubeObjectProblems } from "./kube-object-checks.js";
 import { runSpecHash } from "./spec-hash.js";
 import { applicationStatus, invalidSpecStatus, type StatusContext } from "./status.js";
@@ -83,11 +84,15 @@ function renderRun(
   if (!size.ok) problems.push(...size.errors);
   const userConf = sparkConfigMapFiles(spec, observedOfType(related, "v1", "ConfigMap"));
   if (!userConf.ok) problems.push(userConf.problem);
-  if (!size.ok || !userConf.ok || problems.length > 0) return { children: [], problems };
+  const eventLog = linkedEventLog(spec, related);
+  if (!eventLog.ok) problems.push(...eventLog.problems);
+  if (!size.ok || !userConf.ok || !eventLog.ok || problems.length > 0) return { children: [], problems };
 
   const metrics = monitoring(run, spec);
   const template = executorPodTemplate(run, spec, metrics.executor);
-  const properties = sparkPropertiesFile(driverSparkConf(run, spec, size.size, metrics, userConf.defaults));
+  const properties = sparkPropertiesFile(
+    driverSparkConf(run, spec, size.size, metrics, userConf.defaults, eventLog.settings),
+  );
   const configMap = applicationConfigMap(
     run,
     {
@@ -99,7 +104,13 @@ function renderRun(
     userConf.binaryFiles,
   );
   if (!configMap.ok) return { children: [], problems: [configMap.problem] };
-  const pod = driverPod(run, spec, size.size, metrics.driver, confDirFileNames(userConf));
+  // Only the driver writes event logs, so only its pod mounts the history server's claim.
+  const driverAdditions = {
+    ...metrics.driver,
+    volumes: [...metrics.driver.volumes, ...eventLog.volumes],
+    mounts: [...metrics.driver.mounts, ...eventLog.mounts],
+  };
+  const pod = driverPod(run, spec, size.size, driverAdditions, confDirFileNames(userConf));
   const annotated = {
     ...pod,
     metadata: {
@@ -267,9 +278,20 @@ export function syncSparkApplication(request: SyncRequest, now: Date): SyncResul
     if (!userConf.ok) return rejectSpec(request, context, previous, [userConf.problem]);
   }
 
+  // spec.historyServer is resolved when a run starts. A spec that is not the current run's
+  // (a rerun is coming) is resolved before the lifecycle stops a live driver for a run that
+  // could not start; a run already started from this spec does not depend on the history
+  // server any more, so its changes neither stop nor block it. The current run is the newer of
+  // the status's and the observed driver pods' (a status write may not have arrived yet).
+  const specHash = runSpecHash(spec);
+  if (currentRecord(previous, pods).specHash !== specHash) {
+    const eventLog = linkedEventLog(spec, request.related);
+    if (!eventLog.ok) return rejectSpec(request, context, previous, eventLog.problems);
+  }
+
   const lifecycle = decideLifecycle({
     spec,
-    specHash: runSpecHash(spec),
+    specHash,
     previous,
     pods,
     driverPodName: (attempt) => driverPodName(runOf(parent, attempt), spec),

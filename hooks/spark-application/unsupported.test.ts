@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { sparkApplicationSpec } from "../../test/support/spark-applications.js";
 import { driverPod } from "./driver-pod.js";
 import { driverSize } from "./driver-size.js";
+import { linkedEventLog } from "./history-server-link.js";
 import type { ApplicationRun } from "./names.js";
 import { SparkApplicationSpec, type SparkApplicationSpecInput } from "./schema.js";
 import { applicationServices } from "./services.js";
@@ -118,9 +119,11 @@ describe("invalid values", () => {
  * Where each field takes effect. "rendered": setting it changes the driver pod, spark.properties
  * or the Services (checked below with the sample); "unsupported"/"invalid": reported above;
  * "lifecycle": the controller's run and rerun decisions; "executor template": the executor pod
- * template and monitoring modules. A new schema field fails this test until it is placed here.
+ * template and monitoring modules; "sparkConfigMap"/"historyServer": through the related object
+ * they name (checked at the end). A new schema field fails this test until it is placed here.
  */
-type Where = "rendered" | "unsupported" | "lifecycle" | "executor template" | "sparkConfigMap";
+type Where =
+  "rendered" | "unsupported" | "lifecycle" | "executor template" | "sparkConfigMap" | "historyServer";
 type Sample = readonly [Where, Patch?, Patch?];
 
 const TOP_LEVEL: Record<string, Sample> = {
@@ -168,6 +171,7 @@ const TOP_LEVEL: Record<string, Sample> = {
   dynamicAllocation: ["rendered", { dynamicAllocation: { enabled: true, maxExecutors: 4 } }],
   driverPodDisruptionBudget: ["unsupported"],
   suspend: ["lifecycle"],
+  historyServer: ["historyServer"],
 };
 
 const DRIVER: Record<string, Sample> = {
@@ -345,4 +349,13 @@ describe.each<[string, readonly string[], Record<string, Sample>]>([
 
 it("spec.sparkConfigMap takes effect through sparkConfigMapFiles: a missing ConfigMap stops the run", () => {
   expect(sparkConfigMapFiles(spec({ sparkConfigMap: "conf" }), []).ok).toBe(false);
+});
+
+it("spec.historyServer takes effect through linkedEventLog: event logging on, the claim in the driver pod", () => {
+  const link = linkedEventLog(spec({ historyServer: { name: "hs" } }), {});
+  expect(link).toMatchObject({
+    ok: true,
+    settings: { "spark.eventLog.enabled": "true" },
+    mounts: [{ mountPath: "/history/spark-events" }],
+  });
 });

@@ -16,6 +16,7 @@ import {
   driverSucceeded,
   exampleApplication,
   executorPod,
+  historyServer,
   newWorld,
   pods,
   stepDirect,
@@ -85,6 +86,14 @@ write(
   "create-spark-pi-4.1",
   newWorld({ ...pi, spec: { ...pi.spec, sparkVersion: "4.1.2", image: "docker.io/apache/spark:4.1.2" } }),
 );
+
+// pyspark-pi.yaml linked to SparkHistoryServer hs (shared volume at /history/logs), observed
+// in related: event logging on into hs's directory, the driver mounts hs-claim there.
+const pyPi = exampleApplication("pyspark-pi.yaml", before(2)) as KubeObject & { spec: Record<string, unknown> };
+write("create-linked-to-history-server", {
+  ...newWorld({ ...pyPi, spec: { ...pyPi.spec, historyServer: { name: "hs" } } }),
+  related: [historyServer("hs", { type: "sharedVolume", sharedVolume: { mountPath: "/history/logs" } })],
+});
 
 // Running for two minutes with two executors, one still pending.
 const running = runningSince("spark-pi-3.5.yaml", 120);

@@ -19,6 +19,7 @@ import type {
 } from "../../hooks/metacontroller/protocol.js";
 import { typeKey } from "../../hooks/metacontroller/protocol.js";
 import { formatTime } from "../../hooks/kube/conditions.js";
+import { HISTORY_SERVER_API_VERSION, HISTORY_SERVER_KIND } from "../../hooks/spark/event-log.js";
 import { SPARK_APP_SELECTOR, SPARK_ROLE, selectorLabels } from "../../hooks/spark/labels.js";
 import { DRIVER_CONTAINER } from "../../hooks/spark-application/driver-pod.js";
 import { EXECUTOR_COMPONENT, EXECUTOR_CONTAINER } from "../../hooks/spark-application/executor-template.js";
@@ -95,13 +96,31 @@ export function byType(
  * Metacontroller's GetRelatedObjects initialises a group for each rule before listing it.
  */
 function relatedByType(parent: KubeObject, objects: readonly KubeObject[]): SyncRequest["related"] {
-  const sparkConfigMap = (parent as { spec?: { sparkConfigMap?: unknown } }).spec?.sparkConfigMap;
+  const spec = (parent as { spec?: { sparkConfigMap?: unknown; historyServer?: unknown } }).spec;
+  const sparkConfigMap = spec?.sparkConfigMap;
   return byType(objects, [
     { apiVersion: "v1", kind: "Pod" },
     ...(typeof sparkConfigMap === "string" && sparkConfigMap !== ""
       ? [{ apiVersion: "v1", kind: "ConfigMap" }]
       : []),
+    ...(spec?.historyServer === undefined
+      ? []
+      : [{ apiVersion: HISTORY_SERVER_API_VERSION, kind: HISTORY_SERVER_KIND }]),
   ]);
+}
+
+/** A SparkHistoryServer as Metacontroller observes it, for spec.historyServer to find. */
+export function historyServer(
+  name: string,
+  spec: Record<string, unknown> = {},
+  namespace = "default",
+): KubeObject {
+  return {
+    apiVersion: HISTORY_SERVER_API_VERSION,
+    kind: HISTORY_SERVER_KIND,
+    metadata: { name, namespace, uid: `uid-${name}`, generation: 1 },
+    spec,
+  };
 }
 
 export function applicationRequest(

@@ -729,4 +729,70 @@ describe("SparkApplication on a real control plane with the real Metacontroller"
     expect((await world.kube.send("GET", podPath(driver.metadata.name))).status).toBe(404);
     await expectSteady(world);
   });
+
+  it("gets the SparkHistoryServer it links to from Metacontroller: a run started after it exists writes where it reads, an earlier run is left alone", async () => {
+    const historyServers = `/apis/sparkhooks.dev/v1alpha1/namespaces/${world.namespace}/sparkhistoryservers`;
+    const eventLogOf = async (podName: string) => {
+      const driver = await eventually(`driver pod ${podName}`, async () => {
+        const res = await world.kube.send<DriverPodView>("GET", podPath(podName));
+        return res.status === 200 ? res.body : undefined;
+      });
+      const configMapName = driver.spec.volumes?.find((volume) => volume.name === "spark-conf-volume-driver")
+        ?.configMap?.name;
+      const configMap = await world.kube.get<ConfigMapView>(
+        `/api/v1/namespaces/${world.namespace}/configmaps/${configMapName ?? ""}`,
+      );
+      const conf = properties(configMap.data?.["spark.properties"] ?? "");
+      const volumes = (driver.spec.volumes ?? []) as { name: string; persistentVolumeClaim?: object }[];
+      const mounts = (driver.spec.containers[0] as { volumeMounts?: { name: string; mountPath: string }[] })
+        .volumeMounts;
+      return {
+        uid: driver.metadata.uid,
+        dir: conf.get("spark.eventLog.dir"),
+        claim: volumes.find((volume) => volume.name === "spark-events")?.persistentVolumeClaim,
+        mountPath: mounts?.find((mount) => mount.name === "spark-events")?.mountPath,
+      };
+    };
+
+    // Before the history server exists: the reference's defaults, radanalytics' claim and path.
+    await submit("before-hs", sparkPi({ historyServer: { name: "hs" } }));
+    const before = await eventLogOf("before-hs-driver");
+    expect(before).toMatchObject({
+      dir: "file:/history/spark-events",
+      claim: { claimName: "hs-claim" },
+      mountPath: "/history/spark-events",
+    });
+
+    await world.kube.create(historyServers, {
+      apiVersion: "sparkhooks.dev/v1alpha1",
+      kind: "SparkHistoryServer",
+      metadata: { name: "hs" },
+      spec: { sharedVolume: { mountPath: "/spark-events/hs" } },
+    });
+    await submit("after-hs", sparkPi({ historyServer: { name: "hs" } }));
+    // Only the observed history server says /spark-events/hs: Metacontroller sent it as related.
+    expect(await eventLogOf("after-hs-driver")).toMatchObject({
+      dir: "file:/spark-events/hs",
+      claim: { claimName: "hs-claim" },
+      mountPath: "/spark-events/hs",
+    });
+    // The history server's arrival resyncs the earlier application; its run keeps its settings.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await eventLogOf("before-hs-driver")).toEqual(before);
+    expect(condition(await read("before-hs"), "Ready")?.reason).not.toBe("InvalidSpec");
+
+    await world.kube.delete(application("before-hs"));
+    await world.kube.delete(application("after-hs"));
+    await world.kube.delete(`${historyServers}/hs`);
+    await eventually(
+      "the linked applications and the history server gone",
+      async () =>
+        (await world.kube.send("GET", application("before-hs"))).status === 404 &&
+        (await world.kube.send("GET", application("after-hs"))).status === 404 &&
+        (await world.kube.send("GET", `${historyServers}/hs`)).status === 404
+          ? true
+          : undefined,
+      { timeoutMs: 30_000 },
+    );
+  });
 });

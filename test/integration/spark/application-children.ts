@@ -12,7 +12,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { IConfigMap, IPod, IService } from "kubernetes-models/v1";
 import { parse as parseYaml, stringify } from "yaml";
-import { SyncRequest, type DesiredObject } from "../../../hooks/metacontroller/protocol.js";
+import {
+  SyncRequest,
+  typeKey,
+  type DesiredObject,
+  type KubeObject,
+} from "../../../hooks/metacontroller/protocol.js";
 import { API_VERSION } from "../../../hooks/spark/api.js";
 import { parseProperties } from "../../../hooks/spark/properties.js";
 import { syncSparkApplication } from "../../../hooks/spark-application/sync.js";
@@ -43,12 +48,22 @@ export interface ChildrenEdits {
   readonly template?: (template: IPod) => IPod;
 }
 
-/** The controller's children for a new application `name` with this (kubeflow-style) spec. */
+/**
+ * The controller's children for a new application `name` with this (kubeflow-style) spec, given
+ * the related objects Metacontroller would send (the customize hook's: a SparkHistoryServer
+ * spec.historyServer names, a spec.sparkConfigMap).
+ */
 export function applicationChildren(
   parent: { name: string; namespace: string; uid: string },
   spec: unknown,
   edits: ChildrenEdits = {},
+  related: readonly KubeObject[] = [],
 ): ApplicationChildren {
+  const byType: Record<string, Record<string, KubeObject>> = {};
+  for (const object of related) {
+    const key = typeKey(object.apiVersion, object.kind);
+    byType[key] = { ...byType[key], [object.metadata.name]: object };
+  }
   const body = {
     parent: {
       apiVersion: API_VERSION,
@@ -57,11 +72,13 @@ export function applicationChildren(
       spec,
     },
     children: {},
-    related: {},
+    related: byType,
   };
   const request = SyncRequest.parse(JSON.parse(JSON.stringify(body)));
   const result = syncSparkApplication(request, new Date());
-  if (result.outcome !== "ok") throw new Error(`the controller answered ${result.outcome}`);
+  if (result.outcome !== "ok") {
+    throw new Error(`the controller answered ${result.outcome}: ${JSON.stringify(result.response.status)}`);
+  }
   const children = JSON.parse(JSON.stringify(result.response.children)) as DesiredObject[];
   const pods = children.filter((child) => child.kind === "Pod") as Named<IPod>[];
   const configMaps = children.filter((child) => child.kind === "ConfigMap") as Named<IConfigMap>[];

@@ -55,6 +55,8 @@ export interface KubeletOptions {
   readonly scratchDir: string;
   readonly logDir: string;
   readonly logPrefix: string;
+  /** PersistentVolumeClaims by name → the local directory that stands for their volume (adapter.ts). */
+  readonly persistentVolumes?: Readonly<Record<string, string>>;
 }
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -134,6 +136,9 @@ export class SparkKubelet {
       hosts: [apiServerHosts(this.options.apiServer.hostname), ...hosts],
       serviceAccountToken: token,
       apiServerPort: Number(this.options.apiServer.port),
+      ...(this.options.persistentVolumes === undefined
+        ? {}
+        : { persistentVolumes: this.options.persistentVolumes }),
     });
     if (this.stopped) return;
     const logFile = join(this.options.logDir, `spark-${this.options.logPrefix}${name}.log`);

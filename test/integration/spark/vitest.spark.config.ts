@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     include: ["test/integration/spark/**/*.test.ts"],
     // The SparkApplication runs need the bed's API server: run them with the integration config.
-    exclude: ["test/integration/spark/application.test.ts"],
+    exclude: ["test/integration/spark/application.test.ts", "test/integration/spark/event-log.test.ts"],
     pool: "forks",
     testTimeout: 600_000,
     hookTimeout: 3_600_000,
