@@ -13,7 +13,7 @@ import { z } from "zod";
 import { conditionList, count, labelMap, preservedObject, quantity, stringish } from "../crd/fields.js";
 import { parseSpecWith, type SpecParse } from "../crd/parse-spec.js";
 import type { Defined } from "../kube/defined.js";
-import { DEFAULT_EVENT_LOG_MOUNT_PATH } from "../spark/event-log.js";
+import { DEFAULT_EVENT_LOG_MOUNT_PATH, EventLogMountPath } from "../spark/event-log.js";
 import { DEFAULT_SPARK_VERSION } from "../spark/image.js";
 import {
   containerResourceFields,
@@ -51,12 +51,10 @@ const SharedVolume = z
         "size cannot be lowered and is only raised where the StorageClass allows expansion: " +
         "a change after creation is reported in status, the claim is kept as it is.",
     ).prefault("0.3Gi"),
-    mountPath: absolutePath
-      .default(DEFAULT_MOUNT_PATH)
-      .describe(
-        `Where the claim is mounted in the history server (and in the pods of applications linked ` +
-          `to it by name); the default log directory is file:<mountPath>. Default ${DEFAULT_MOUNT_PATH}.`,
-      ),
+    mountPath: EventLogMountPath.default(DEFAULT_MOUNT_PATH).describe(
+      `Where the claim is mounted in the history server (and in the pods of applications linked ` +
+        `to it by name); the default log directory is file:<mountPath>. Default ${DEFAULT_MOUNT_PATH}.`,
+    ),
     matchLabels: labelMap(
       "Labels of the pre-created PersistentVolume the claim must bind to (its spec.selector). " +
         "Unset: no selector, so the StorageClass may provision a volume (most provisioners refuse " +

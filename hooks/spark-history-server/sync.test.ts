@@ -107,6 +107,14 @@ describe("a new sharedVolume history server", () => {
     });
   });
 
+  it("refuses the claim mounted over /, where it would hide the image and no writer could mount it", () => {
+    const result = syncServer(serverParent({ sharedVolume: { mountPath: "/" } }));
+    expect(result.outcome).toBe("invalid_spec");
+    expect(conditionOf(result.response.status as never, "Ready")?.message).toContain(
+      "spec.sharedVolume.mountPath",
+    );
+  });
+
   it("mounts the claim writable only when the cleaner deletes old logs", () => {
     const pod = only(children(serverParent({ cleaner: { enabled: true } })), "Pod") as unknown as {
       spec: IPodSpec;

@@ -35,9 +35,13 @@ export function historyServerClaimName(historyServer: string): string {
 /** The volume name linked pods mount the history server's claim under. */
 export const EVENT_LOG_VOLUME = "spark-events";
 
-const mountPath = z
+/**
+ * Where a history server's claim is mounted, in it and in every writer. Not `/`: a volume over
+ * the root would hide the image, and writers mount it at the same path.
+ */
+export const EventLogMountPath = z
   .string()
-  .regex(/^\/./, "must be an absolute path")
+  .regex(/^\/./, "must be an absolute path other than /")
   .describe(
     `Where the volume is mounted and the event logs written (default ${DEFAULT_EVENT_LOG_MOUNT_PATH}).`,
   );
@@ -47,7 +51,7 @@ export function sharedVolumeSchema(what: string) {
   return z
     .object({
       size: z.string().optional().describe("Requested size of the PersistentVolumeClaim (default 0.3Gi)."),
-      mountPath: mountPath.optional(),
+      mountPath: EventLogMountPath.optional(),
       matchLabels: labelMap("Labels that select the PersistentVolume to bind the claim to.").optional(),
     })
     .describe(what);
@@ -87,7 +91,7 @@ export type HistoryServerReference = z.output<typeof HistoryServerReference>;
 /** The fields of an observed SparkHistoryServer the link reads; the rest is the history server's business. */
 const ObservedHistoryServerSpec = z.object({
   type: z.enum(["sharedVolume", "remoteStorage"]).default("sharedVolume"),
-  sharedVolume: z.object({ mountPath: mountPath.optional() }).optional(),
+  sharedVolume: z.object({ mountPath: EventLogMountPath.optional() }).optional(),
   logDirectory: z.string().min(1).optional(),
   remoteURI: z.string().min(1).optional(),
 });
