@@ -5,10 +5,6 @@
  * steady-state loop as the other bodies; the claim is bound by the default StorageClass's
  * provisioner and the Ingress has the address its controller published.
  */
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseYaml } from "../../hooks/cli/render.js";
 import { structuralSchema } from "../../hooks/crd/structural.js";
 import type { DesiredObject, KubeObject } from "../../hooks/metacontroller/protocol.js";
 import { controller as historyServerController } from "../../hooks/spark-history-server/controller.js";
@@ -18,23 +14,31 @@ import { observe } from "../support/observe.js";
 import { BENCH_NAMESPACE, steadyState, type BenchCase, type SteadyState } from "./bodies.js";
 
 const PARENT_UID = "b81f4c2d-6e3a-4f97-8c05-2a9d7e1b3f64";
-const EXAMPLE = "exposed.yaml";
-const examplesDir = join(dirname(fileURLToPath(import.meta.url)), "../../examples/sparkhistoryserver");
+/**
+ * examples/sparkhistoryserver/exposed.yaml (the bench runs from dist/, which has no examples;
+ * history-server-bodies.test.ts checks the two are the same).
+ */
+export const EXPOSED_EXAMPLE = {
+  name: "spark-history",
+  spec: {
+    sharedVolume: { size: "5Gi" },
+    expose: true,
+    host: "spark-history.example.com",
+    ingressClassName: "nginx",
+    retainedApplications: 100,
+    nodeSelector: { "kubernetes.io/os": "linux" },
+  },
+};
 const specSchema = structuralSchema(SparkHistoryServerSpec, { path: "spec" });
 
 /** The example as Metacontroller reads it: the CRD's defaults filled in by the API server. */
 function sparkHistoryServer(status?: Readonly<Record<string, unknown>>): KubeObject {
-  const { documents, errors } = parseYaml(readFileSync(join(examplesDir, EXAMPLE), "utf8"), EXAMPLE);
-  if (errors.length > 0) throw new Error(errors.join("\n"));
-  const found = (documents as KubeObject[]).find(
-    (document) => document.kind === historyServerController.kind,
-  );
-  if (found === undefined) throw new Error(`${EXAMPLE}: no ${historyServerController.kind}`);
-  const { apiVersion } = historyServerController;
+  const { apiVersion, kind } = historyServerController;
   return {
-    ...found,
+    apiVersion,
+    kind,
     metadata: {
-      ...found.metadata,
+      name: EXPOSED_EXAMPLE.name,
       namespace: BENCH_NAMESPACE,
       uid: PARENT_UID,
       resourceVersion: "50342",
@@ -60,7 +64,7 @@ function sparkHistoryServer(status?: Readonly<Record<string, unknown>>): KubeObj
         },
       ],
     },
-    spec: applyDefaults((found as { spec?: unknown }).spec, specSchema),
+    spec: applyDefaults(structuredClone(EXPOSED_EXAMPLE.spec), specSchema),
     ...(status === undefined ? {} : { status: { ...status, observedGeneration: 1 } }),
   };
 }

@@ -1,8 +1,11 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { parseYaml } from "../../hooks/cli/render.js";
 import type { KubeObject } from "../../hooks/metacontroller/protocol.js";
 import { controller } from "../../hooks/scheduled-spark-application/controller.js";
 import { resync } from "./resync.js";
-import { scheduledSteadyState } from "./scheduled-application-bodies.js";
+import { EXAMPLE_TEMPLATE, scheduledSteadyState } from "./scheduled-application-bodies.js";
 
 interface Request {
   parent: KubeObject;
@@ -16,6 +19,18 @@ describe("the ScheduledSparkApplication benchmark body", () => {
   const steady = scheduledSteadyState(10);
   const request = JSON.parse(steady.body) as Request;
   const runs = Object.values(request.children["SparkApplication.sparkhooks.dev/v1alpha1"] ?? {});
+
+  it("runs the template of examples/scheduledsparkapplication/spark-pi-scheduled.yaml", () => {
+    const file = fileURLToPath(
+      new URL("../../examples/scheduledsparkapplication/spark-pi-scheduled.yaml", import.meta.url),
+    );
+    const { documents, errors } = parseYaml(readFileSync(file, "utf8"), file);
+    expect(errors).toEqual([]);
+    expect(documents).toEqual([
+      expect.objectContaining({ spec: expect.objectContaining({ template: EXAMPLE_TEMPLATE }) as unknown }),
+    ]);
+    expect((request.parent.spec as { template?: unknown }).template).toEqual(EXAMPLE_TEMPLATE);
+  });
 
   it("holds the schedule's history: finished runs with the status the SparkApplication controller wrote", () => {
     expect(steady.pods).toBe(10);

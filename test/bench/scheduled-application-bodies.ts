@@ -10,10 +10,6 @@
  * next sync sees that and prunes what the history limits leave out. The last firing is before
  * BENCH_NOW and the next one after it, so the body's sync starts nothing: the steady state.
  */
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseYaml } from "../../hooks/cli/render.js";
 import { formatTime } from "../../hooks/kube/conditions.js";
 import { structuralSchema } from "../../hooks/crd/structural.js";
 import {
@@ -32,8 +28,6 @@ import { BENCH_NAMESPACE, BENCH_NOW, steadyState, type BenchCase, type SteadySta
 
 const PARENT_UID = "e4a9c2b7-51d8-4f36-9a0e-7c3b6d1f8e25";
 const NAME = "spark-pi-hourly";
-const EXAMPLE = "spark-pi-scheduled.yaml";
-const examplesDir = join(dirname(fileURLToPath(import.meta.url)), "../../examples/scheduledsparkapplication");
 const HOUR_MS = 3600_000;
 /** Every hour at half past: BENCH_NOW (10:00) is between the 09:30 and 10:30 firings. */
 const SCHEDULE = "30 * * * *";
@@ -51,14 +45,32 @@ const applicationSpecSchema = structuralSchema(SparkApplicationSpec, { path: "sp
 type Json = Record<string, unknown>;
 type ObjectsByType = Record<string, Record<string, KubeObject>>;
 
-/** The example's template (kubeflow's SparkPi on Spark 3.5, restricted security contexts). */
-function exampleTemplate(): unknown {
-  const { documents, errors } = parseYaml(readFileSync(join(examplesDir, EXAMPLE), "utf8"), EXAMPLE);
-  if (errors.length > 0) throw new Error(errors.join("\n"));
-  const found = (documents as KubeObject[]).find((document) => document.kind === scheduledController.kind);
-  if (found === undefined) throw new Error(`${EXAMPLE}: no ${scheduledController.kind}`);
-  return (found as { spec?: { template?: unknown } }).spec?.template;
-}
+const restricted = {
+  capabilities: { drop: ["ALL"] },
+  runAsGroup: 185,
+  runAsUser: 185,
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+/**
+ * The template of examples/scheduledsparkapplication/spark-pi-scheduled.yaml, kubeflow's SparkPi
+ * on Spark 3.5 (the bench runs from dist/, which has no examples;
+ * scheduled-application-bodies.test.ts checks the two are the same).
+ */
+export const EXAMPLE_TEMPLATE = {
+  type: "Scala",
+  mode: "cluster",
+  image: "spark:3.5.5",
+  imagePullPolicy: "IfNotPresent",
+  mainClass: "org.apache.spark.examples.SparkPi",
+  mainApplicationFile: "local:///opt/spark/examples/jars/spark-examples.jar",
+  sparkVersion: "3.5.5",
+  restartPolicy: { type: "Never" },
+  driver: { cores: 1, memory: "512m", serviceAccount: "spark-driver", securityContext: restricted },
+  executor: { instances: 1, cores: 1, memory: "512m", securityContext: restricted },
+};
 
 /** How many firings leave `runs` finished runs in the history: `runs` - 1 successes and one failure. */
 function firingsFor(runs: number): number {
@@ -260,7 +272,7 @@ function byName(objects: readonly KubeObject[]): Record<string, KubeObject> {
 
 /** An hourly schedule between firings with `runs` finished runs (one of them FAILED) in its history. */
 export function scheduledCase(runs: number): BenchCase {
-  const template = exampleTemplate();
+  const template = structuredClone(EXAMPLE_TEMPLATE);
   const past = history(runs, template);
   return {
     controller: scheduledController,
