@@ -1,10 +1,11 @@
 /**
  * `npm run bench [-- --duration 10 --connections 4 --warmup 2 --keep-bodies]`
  *
- * Throughput and latency of the SparkCluster sync hook at 100 and 1,000 observed workers and of
- * the SparkApplication sync hook for a running application with 10 and 200 executors, each
- * against a bare JSON echo of the same body as the baseline for "what parsing and sending this
- * much JSON costs anyway". The server runs in a child process on 127.0.0.1; autocannon runs
+ * Throughput and latency of the SparkCluster sync hook at 100 and 1,000 observed workers, of
+ * the SparkApplication sync hook for a running application with 10 and 200 executors, of the
+ * SparkHistoryServer sync hook for a running history server, and of the ScheduledSparkApplication
+ * sync hook for an hourly schedule with 10 and 100 finished runs, each against a bare JSON echo
+ * of the same body as the baseline for "what parsing and sending this much JSON costs anyway". The server runs in a child process on 127.0.0.1; autocannon runs
  * here. Prints a table, then PASS/FAIL per target; exits 1 if a request failed or a target was
  * missed.
  *
@@ -22,7 +23,9 @@ import autocannon from "autocannon";
 import type { ControllerModule } from "../../hooks/controller.js";
 import { SyncRequest } from "../../hooks/metacontroller/protocol.js";
 import { loadConfig } from "../../hooks/server/config.js";
+import { controller as SCHEDULED_CONTROLLER } from "../../hooks/scheduled-spark-application/controller.js";
 import { controller as APPLICATION_CONTROLLER } from "../../hooks/spark-application/controller.js";
+import { controller as HISTORY_SERVER_CONTROLLER } from "../../hooks/spark-history-server/controller.js";
 import { applicationSteadyState } from "./application-bodies.js";
 import {
   BENCH_CONTROLLER,
@@ -33,6 +36,8 @@ import {
   syncPath,
   type SteadyState,
 } from "./bodies.js";
+import { historyServerSteadyState } from "./history-server-bodies.js";
+import { scheduledSteadyState } from "./scheduled-application-bodies.js";
 import type { ChildMessage, ParentMessage } from "./server.js";
 
 const WORKER_COUNTS = [100, 1000] as const;
@@ -44,6 +49,18 @@ const EXECUTOR_COUNTS = [10, 200] as const;
 const TARGET_RATIO_AT_100 = 0.5;
 /** Issue 7's target for the SparkApplication sync, at every executor count. */
 const TARGET_APPLICATION_RATIO = 0.5;
+/**
+ * A schedule's finished runs: a short history and a large one (successfulRunHistoryLimit 99).
+ * They are children, each a whole SparkApplication with its status, which the hook keeps as
+ * they are.
+ */
+const RUN_COUNTS = [10, 100] as const;
+/**
+ * The SparkHistoryServer and ScheduledSparkApplication syncs are held to SparkApplication's
+ * target: the hook's share of a request must stay below the JSON's own.
+ */
+const TARGET_HISTORY_SERVER_RATIO = TARGET_APPLICATION_RATIO;
+const TARGET_SCHEDULED_RATIO = TARGET_APPLICATION_RATIO;
 const TARGET_P50_MS_AT_1000 = 30;
 /** deploy/deployment.yaml's memory limit. */
 const MEMORY_LIMIT_BYTES = 1024 * 2 ** 20;
@@ -195,12 +212,12 @@ function breakdown({ controller, steady }: Subject): string {
   const text = raw.toString("utf8");
   const json: unknown = JSON.parse(text);
   const request = SyncRequest.parse(json);
-  const result = controller.sync(request, new Date());
+  const result = controller.sync(request, BENCH_NOW);
   const parts: [string, number][] = [
     ["utf-8 decode", median(() => raw.toString("utf8"))],
     ["JSON.parse", median(() => JSON.parse(text))],
     ["zod", median(() => SyncRequest.parse(json))],
-    ["sync", median(() => controller.sync(request, new Date()))],
+    ["sync", median(() => controller.sync(request, BENCH_NOW))],
     ["JSON.stringify", median(() => JSON.stringify(result.response))],
   ];
   const total = parts.reduce((sum, [, ms]) => sum + ms, 0);
@@ -325,14 +342,20 @@ async function main(): Promise<number> {
   );
 
   const dir = mkdtempSync(join(tmpdir(), "sparkhooks-bench-"));
-  const build = (controller: ControllerModule, label: string, make: () => SteadyState): Subject => {
+  /** `unit`: what SteadyState.pods counts, for the size of each in the body. */
+  const build = (
+    controller: ControllerModule,
+    label: string,
+    make: () => SteadyState,
+    unit = "pod",
+  ): Subject => {
     const started = performance.now();
     const steady = make();
     const file = join(dir, `${controller.resource}-${label.replace(/ /g, "-")}.json`);
     writeFileSync(file, steady.body);
     const bytes = Buffer.byteLength(steady.body);
     console.log(
-      `body ${controller.kind} ${label}: ${mib(bytes)} (${kib(bytes / (steady.pods + 1))} per pod), ` +
+      `body ${controller.kind} ${label}: ${mib(bytes)} (${kib(bytes / (steady.pods + 1))} per ${unit}), ` +
         `${steady.response.children.length} children, steady after ${steady.rounds} syncs, ` +
         `built in ${((performance.now() - started) / 1000).toFixed(1)} s -> ${file}`,
     );
@@ -350,7 +373,14 @@ async function main(): Promise<number> {
       build(APPLICATION_CONTROLLER, `${executors} executors`, () => applicationSteadyState(executors)),
     ]),
   );
-  const subjects = [...clusters.values(), ...applications.values()];
+  const historyServer = build(HISTORY_SERVER_CONTROLLER, "1 pod, claim, Ingress", historyServerSteadyState);
+  const schedules = new Map<number, Subject>(
+    RUN_COUNTS.map((runs) => [
+      runs,
+      build(SCHEDULED_CONTROLLER, `${runs} runs`, () => scheduledSteadyState(runs), "run"),
+    ]),
+  );
+  const subjects = [...clusters.values(), ...applications.values(), historyServer, ...schedules.values()];
   for (const subject of subjects) {
     console.log(
       `in-process ms per ${subject.controller.kind} sync at ${subject.label}: ${breakdown(subject)}`,
@@ -484,6 +514,8 @@ async function main(): Promise<number> {
   };
   checks.push(ratioCheck(clusters.get(100), TARGET_RATIO_AT_100));
   for (const subject of applications.values()) checks.push(ratioCheck(subject, TARGET_APPLICATION_RATIO));
+  checks.push(ratioCheck(historyServer, TARGET_HISTORY_SERVER_RATIO));
+  for (const subject of schedules.values()) checks.push(ratioCheck(subject, TARGET_SCHEDULED_RATIO));
   const p50 = serialLatency?.p50;
   checks.push([
     p50 !== undefined && p50 < TARGET_P50_MS_AT_1000,

@@ -15,7 +15,7 @@ import {
 } from "../../hooks/metacontroller/protocol.js";
 import { LABEL_COMPONENT } from "../../hooks/spark/labels.js";
 import { controller as sparkClusterController } from "../../hooks/spark-cluster/controller.js";
-import { lastAppliedConfiguration, observe } from "../support/observe.js";
+import { LAST_APPLIED_ANNOTATION, lastAppliedConfiguration, observe } from "../support/observe.js";
 
 /** One clock for every sync, so conditions do not move between rounds. */
 export const BENCH_NOW = new Date("2026-11-22T10:00:00Z");
@@ -134,6 +134,18 @@ export interface BenchCase {
   related?(parent: KubeObject, children: readonly KubeObject[]): ObjectsByType;
   /** The pods the body is about (workers, executors): how many the request holds. */
   counted(children: ObjectsByType, related: ObjectsByType): number;
+  /**
+   * What the API server (and whoever writes the child's status) makes of a created child
+   * (default: test/support/observe.ts's `observe`).
+   */
+  readonly observe?: (desired: DesiredObject, parent: KubeObject, index: number) => KubeObject;
+  /**
+   * Children that exist before the first sync (a schedule's earlier runs), each created by
+   * Metacontroller, so it carries the last-applied annotation a kept child is compared with.
+   */
+  readonly existing?: readonly KubeObject[];
+  /** The clock of every sync (default BENCH_NOW). */
+  readonly now?: Date;
 }
 
 function requestOf(benchCase: BenchCase, parent: KubeObject, observed: ReadonlyMap<string, Observed>) {
@@ -153,6 +165,14 @@ function requestOf(benchCase: BenchCase, parent: KubeObject, observed: ReadonlyM
 
 const childKey = (child: DesiredObject) => `${child.apiVersion}/${child.kind}/${child.metadata.name}`;
 
+/** An existing child as observed: what Metacontroller applied is in its annotation. */
+function existingChild(object: KubeObject): [string, Observed] {
+  const applied = object.metadata.annotations?.[LAST_APPLIED_ANNOTATION];
+  if (applied === undefined)
+    throw new Error(`${object.kind} ${object.metadata.name} has no ${LAST_APPLIED_ANNOTATION} annotation`);
+  return [childKey(object), { object, applied }];
+}
+
 export interface SteadyState {
   /** The request body, compact JSON as Metacontroller sends it. */
   readonly body: string;
@@ -164,14 +184,15 @@ export interface SteadyState {
 
 /** Syncs until desired == observed and the status no longer changes; throws if it never settles. */
 export function steadyState(benchCase: BenchCase): SteadyState {
-  let observed = new Map<string, Observed>();
+  let observed = new Map<string, Observed>((benchCase.existing ?? []).map(existingChild));
   let status: Readonly<Record<string, unknown>> | undefined;
-  const indexes = new Map<string, number>();
+  const indexes = new Map<string, number>([...observed.keys()].map((key, index) => [key, index]));
+  const observeChild = benchCase.observe ?? observe;
 
   for (let round = 1; round <= MAX_ROUNDS; round += 1) {
     const parent = benchCase.parent(status);
     const request = requestOf(benchCase, parent, observed);
-    const { response } = benchCase.controller.sync(SyncRequest.parse(request), BENCH_NOW);
+    const { response } = benchCase.controller.sync(SyncRequest.parse(request), benchCase.now ?? BENCH_NOW);
 
     const next = new Map<string, Observed>();
     let changed = response.children.length !== observed.size;
@@ -185,7 +206,7 @@ export function steadyState(benchCase: BenchCase): SteadyState {
       }
       changed = true;
       if (!indexes.has(key)) indexes.set(key, indexes.size);
-      next.set(key, { object: observe(child, parent, indexes.get(key) ?? 0), applied });
+      next.set(key, { object: observeChild(child, parent, indexes.get(key) ?? 0), applied });
     }
     const statusChanged = JSON.stringify(response.status) !== JSON.stringify(status);
 

@@ -1,13 +1,14 @@
 /**
  * The benchmark's server, run as a child process so the load generator does not share its
  * event loop. It serves the production app (real controllers, default body limit, silent
- * logger) plus a bare `POST /echo` (JSON.parse + JSON.stringify) as the baseline, and talks to
+ * logger, its clock at BENCH_NOW) plus a bare `POST /echo` (JSON.parse + JSON.stringify) as the baseline, and talks to
  * the parent over IPC: `{ type: "listening", port }` once bound, `{ type: "stats", ... }` on
  * request.
  */
 import { serve } from "@hono/node-server";
 import { KEEP_ALIVE_TIMEOUT_MS } from "../../hooks/server/serve.js";
 import { defaultApp } from "../support/app.js";
+import { BENCH_NOW } from "./bodies.js";
 
 export type ParentMessage = { readonly type: "stats" };
 export type ChildMessage =
@@ -16,7 +17,10 @@ export type ChildMessage =
 
 const send = (message: ChildMessage) => process.send?.(message);
 
-const app = defaultApp({ now: () => new Date() });
+// The bodies are steady states at BENCH_NOW, so the server's clock stands there too: at the wall
+// clock a schedule's body would be days past its next firing, and its sync a catch-up that
+// starts a run instead of the resync the body stands for.
+const app = defaultApp({ now: () => BENCH_NOW });
 
 app.post("/echo", async (c) =>
   c.body(JSON.stringify(JSON.parse(await c.req.text())), 200, { "content-type": "application/json" }),
