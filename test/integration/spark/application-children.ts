@@ -27,8 +27,10 @@ import {
   sparkPropertiesFile,
 } from "../../../hooks/spark-application/spark-properties.js";
 import type { ApplicationRun } from "../../../hooks/spark-application/names.js";
+import { eventually } from "../eventually.js";
 import { repoRoot } from "../paths.js";
-import { readManifests, type Manifest } from "../scenarios/manifests.js";
+import type { Kube } from "../scenarios/kube.js";
+import { readManifests, serverSideApply, type Manifest } from "../scenarios/manifests.js";
 
 export type Named<T> = T & { metadata: { name: string } };
 
@@ -130,5 +132,19 @@ export function driverRbac(namespace: string): Manifest[] {
       ...object,
       metadata: { ...object.metadata, namespace },
     })),
+  );
+}
+
+/**
+ * What a namespace needs before a driver pod can run in it: the driver's RBAC, and the
+ * ConfigMap kube-root-ca.crt that the projected ServiceAccount volume of every pod names (the
+ * controller-manager publishes it shortly after the namespace exists).
+ */
+export async function prepareDriverNamespace(kube: Kube, namespace: string): Promise<void> {
+  for (const object of driverRbac(namespace)) await serverSideApply(kube, object);
+  await eventually("ConfigMap kube-root-ca.crt", async () =>
+    (await kube.send("GET", `/api/v1/namespaces/${namespace}/configmaps/kube-root-ca.crt`)).status === 200
+      ? true
+      : undefined,
   );
 }

@@ -23,9 +23,9 @@ import { SPARK_ROLE, selectorLabels } from "../../../hooks/spark/labels.js";
 import { EXECUTOR_COMPONENT } from "../../../hooks/spark-application/executor-template.js";
 import { repoRoot } from "../paths.js";
 import { watch, type ObjectList } from "../scenarios/kube.js";
-import { readManifests, serverSideApply, type Manifest } from "../scenarios/manifests.js";
+import { readManifests, type Manifest } from "../scenarios/manifests.js";
 import { eventually, expectSteady, openWorld, type World } from "../scenarios/world.js";
-import { driverRbac } from "./application-children.js";
+import { prepareDriverNamespace } from "./application-children.js";
 import { ensureExamples } from "./examples.js";
 import { ensurePySpark } from "./install.js";
 import { SparkKubelet } from "./kubelet.js";
@@ -76,14 +76,7 @@ const timings: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   world = await openWorld("spark-app-mc");
-  for (const object of driverRbac(world.namespace)) await serverSideApply(world.kube, object);
-  // The projected ServiceAccount volume of every pod names this ConfigMap.
-  await eventually("ConfigMap kube-root-ca.crt", async () =>
-    (await world.kube.send("GET", `/api/v1/namespaces/${world.namespace}/configmaps/kube-root-ca.crt`))
-      .status === 200
-      ? true
-      : undefined,
-  );
+  await prepareDriverNamespace(world.kube, world.namespace);
 }, 120_000);
 
 afterAll(async () => {

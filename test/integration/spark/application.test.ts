@@ -32,11 +32,10 @@ import { EXECUTOR_COMPONENT } from "../../../hooks/spark-application/executor-te
 import { sparkAppId, type ApplicationRun } from "../../../hooks/spark-application/names.js";
 import { eventually } from "../eventually.js";
 import { repoRoot } from "../paths.js";
-import { serverSideApply } from "../scenarios/manifests.js";
 import { Kube, type ObjectList } from "../scenarios/kube.js";
 import {
   applicationChildren,
-  driverRbac,
+  prepareDriverNamespace,
   type ChildrenEdits,
   type ApplicationChildren,
 } from "./application-children.js";
@@ -100,13 +99,7 @@ describe.each(VERSIONS)("Spark %s: our SparkApplication pods run real Spark", (v
       kind: "Namespace",
       metadata: { name: namespace, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
     });
-    for (const object of driverRbac(namespace)) await serverSideApply(kube, object);
-    // The projected ServiceAccount volume of every pod names this ConfigMap.
-    await eventually("ConfigMap kube-root-ca.crt", async () =>
-      (await kube.send("GET", `/api/v1/namespaces/${namespace}/configmaps/kube-root-ca.crt`)).status === 200
-        ? true
-        : undefined,
-    );
+    await prepareDriverNamespace(kube, namespace);
     scratch = join(tmpdir(), `sparkhooks-app-${process.pid}-${Date.now()}`);
     kubelet = new SparkKubelet({
       kube,

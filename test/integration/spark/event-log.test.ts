@@ -48,9 +48,8 @@ import { DEFAULT_SPARK_VERSION } from "../../../hooks/spark/image.js";
 import { sparkAppId } from "../../../hooks/spark-application/names.js";
 import { eventually } from "../eventually.js";
 import { repoRoot } from "../paths.js";
-import { serverSideApply } from "../scenarios/manifests.js";
 import { Kube } from "../scenarios/kube.js";
-import { applicationChildren, driverRbac } from "./application-children.js";
+import { applicationChildren, prepareDriverNamespace } from "./application-children.js";
 import { ensureExamples, PI_PY_PATH } from "./examples.js";
 import { ensurePySpark } from "./install.js";
 import { SparkKubelet } from "./kubelet.js";
@@ -198,12 +197,7 @@ describe.each(VERSIONS)("Spark %s: a SparkApplication linked to a SparkHistorySe
       kind: "Namespace",
       metadata: { name: namespace, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
     });
-    for (const object of driverRbac(namespace)) await serverSideApply(kube, object);
-    await eventually("ConfigMap kube-root-ca.crt", async () =>
-      (await kube.send("GET", `/api/v1/namespaces/${namespace}/configmaps/kube-root-ca.crt`)).status === 200
-        ? true
-        : undefined,
-    );
+    await prepareDriverNamespace(kube, namespace);
     await boundClaim(kube, namespace);
     scratch = mkdtempSync(join(tmpdir(), "sparkhooks-eventlog-"));
     eventDir = join(scratch, "hs-claim");
